@@ -1,0 +1,151 @@
+"""Polars expressions that turn exported text into typed values (SPEC §2 spellings).
+
+Every parser returns null for a value it cannot read; the reader keeps the raw text beside the
+parsed column so validation can report the cell and rejects can carry it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from powercrm.io.schema import FALSE_WORDS, TRUE_WORDS, Column, Kind
+
+_THOUSANDS = r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$"
+_PERIOD = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[ T].*)?$"
+_DATE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$|^(\d{4})(\d{2})(\d{2})$"
+_TIMESTAMP = (
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?$"
+)
+
+
+def text(e: pl.Expr) -> pl.Expr:
+    """Stripped text; empty or whitespace-only becomes null (a blank cell)."""
+    s = e.cast(pl.String).str.strip_chars()
+    return pl.when(s.str.len_chars() > 0).then(s)
+
+
+def number(s: pl.Expr) -> pl.Expr:
+    """A decimal number from text; thousands separators (1,234.5) are removed only where they are one."""
+    cleaned = pl.when(s.str.contains(_THOUSANDS)).then(s.str.replace_all(r"[,，]", "")).otherwise(s)
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+def voltage(s: pl.Expr) -> pl.Expr:
+    """Voltage in kV: `10`, `10kV`, `0.4 kV`; a value in volts (`220V`) is divided by 1000."""
+    low = s.str.to_lowercase().str.replace_all(r"\s", "")
+    kv = low.str.strip_suffix("kv")
+    in_volts = low.str.ends_with("v") & ~low.str.ends_with("kv")
+    value = number(kv.str.strip_suffix("v"))
+    return pl.when(in_volts).then(value / 1000).otherwise(value)
+
+
+def integer(s: pl.Expr) -> pl.Expr:
+    value = number(s)
+    return pl.when(value == value.round(0)).then(value).cast(pl.Int64, strict=False)
+
+
+def period(s: pl.Expr) -> pl.Expr:
+    """First day of the billing month from 2024-01, 202401, 2024/1, 2024-01-01, 2024年1月."""
+    parts = s.str.extract_groups(_PERIOD)
+    year = parts.struct.field("1").cast(pl.Int32, strict=False)
+    month = parts.struct.field("2").cast(pl.Int8, strict=False)
+    month = pl.when(month.is_between(1, 12)).then(month)
+    return pl.date(year, month, 1)
+
+
+def date(s: pl.Expr) -> pl.Expr:
+    """A calendar date from 2024/1/5, 2024-01-05, 2024年1月5日, 20240105 (a time part is ignored)."""
+    parts = s.str.extract_groups(_DATE)
+    y = pl.coalesce(parts.struct.field("1"), parts.struct.field("4"))
+    m = pl.coalesce(parts.struct.field("2"), parts.struct.field("5")).str.zfill(2)
+    d = pl.coalesce(parts.struct.field("3"), parts.struct.field("6")).str.zfill(2)
+    return pl.concat_str(y, m, d, separator="-").str.to_date("%Y-%m-%d", strict=False)
+
+
+def timestamp(s: pl.Expr) -> pl.Expr:
+    """A reading time from `2024-01-05 00:15`, `2024/1/5 0:15:00`."""
+    parts = s.str.extract_groups(_TIMESTAMP)
+    f = parts.struct.field
+    sec = pl.coalesce(f("6"), pl.lit("0"))
+    joined = pl.concat_str(
+        f("1"),
+        pl.lit("-"),
+        f("2").str.zfill(2),
+        pl.lit("-"),
+        f("3").str.zfill(2),
+        pl.lit(" "),
+        f("4").str.zfill(2),
+        pl.lit(":"),
+        f("5").str.zfill(2),
+        pl.lit(":"),
+        sec.str.zfill(2),
+    )
+    return joined.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+
+
+def boolean(s: pl.Expr) -> pl.Expr:
+    low = s.str.to_lowercase()
+    return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False)
+
+
+def enum(s: pl.Expr, values: dict[str, tuple[str, ...]]) -> pl.Expr:
+    """The canonical code of an enum value written as the code or one of its Chinese spellings."""
+    mapping = {code: code for code in values}
+    mapping.update({alias: code for code, aliases in values.items() for alias in aliases})
+    mapping.update({k.lower(): v for k, v in list(mapping.items())})
+    return s.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def can_fail(col: Column, source: pl.DataType) -> bool:
+    """Whether parsing this column from this source type can reject a value (so the raw text is kept)."""
+    if col.kind in (Kind.ID, Kind.TEXT):
+        return False
+    if col.kind is Kind.ENUM:
+        return True
+    if col.kind in (Kind.FLOAT, Kind.VOLTAGE) and source.is_numeric():
+        return False
+    if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) and source.is_temporal():
+        return False
+    return not (col.kind is Kind.BOOL and source == pl.Boolean)
+
+
+def parse(col: Column, e: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """Expression giving `col` in its canonical dtype from a source column of dtype `source`."""
+    kind = col.kind
+    if kind in (Kind.FLOAT, Kind.VOLTAGE) and source.is_numeric():
+        return e.cast(pl.Float64)
+    if kind is Kind.INT and source.is_integer():
+        return e.cast(pl.Int64)
+    if kind in (Kind.PERIOD, Kind.DATE) and source.is_temporal():
+        d = e.cast(pl.Date)
+        return d.dt.month_start() if kind is Kind.PERIOD else d
+    if kind is Kind.TIMESTAMP and source.is_temporal():
+        return e.cast(pl.Datetime("us"))
+    if kind is Kind.BOOL and source == pl.Boolean:
+        return e
+    if kind is Kind.BOOL and source.is_numeric():
+        return e != 0
+    if kind in (Kind.ID, Kind.TEXT) and source.is_float():
+        # Excel and some exports store numeric ids as floats: 33001234.0 -> "33001234"
+        e = pl.when(e == e.round(0)).then(e.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(e.cast(pl.String))
+    s = text(e)
+    match kind:
+        case Kind.ID | Kind.TEXT:
+            return s
+        case Kind.FLOAT:
+            return number(s)
+        case Kind.VOLTAGE:
+            return voltage(s)
+        case Kind.INT:
+            return integer(s)
+        case Kind.PERIOD:
+            return period(s)
+        case Kind.DATE:
+            return date(s)
+        case Kind.TIMESTAMP:
+            return timestamp(s)
+        case Kind.BOOL:
+            return boolean(s)
+        case Kind.ENUM:
+            return enum(s, col.values)
+    raise AssertionError(kind)

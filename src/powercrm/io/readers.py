@@ -1,0 +1,334 @@
+"""Lazy readers for the input tables (SPEC §2): CSV, Parquet (file or hive directory), XLSX.
+
+A reader finds the table, detects the CSV encoding and delimiter, maps headers (Chinese aliases,
+the user's mapping) to canonical names and parses every value with `powercrm.io.parse`. It does
+not judge the data: structural problems (missing table or column) are recorded on the dataset and
+row problems are left to `powercrm.io.validate`. Each row keeps `_row`, its line in the source
+(header = line 1, as Excel shows it), and each fallible column keeps its raw text in `_raw_<col>`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from powercrm.errors import InputError, UsageError
+from powercrm.io import parse
+from powercrm.io.schema import TABLES, Table
+
+ROW = "_row"
+RAW_PREFIX = "_raw_"
+EXTENSIONS = (".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
+_SNIFF_BYTES = 1 << 20
+_DELIMITERS = (",", "\t", ";", "|")
+_ENCODINGS = {
+    "utf8": "utf8",
+    "utf-8": "utf8",
+    "utf-8-sig": "utf8",
+    "utf8-sig": "utf8",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "cp936": "gb18030",
+}
+
+
+def raw_name(column: str) -> str:
+    return RAW_PREFIX + column
+
+
+@dataclass
+class LoadedTable:
+    """One input table: its lazy frame in canonical form and what the reader learned about it."""
+
+    table: Table
+    source: Path
+    lf: pl.LazyFrame
+    present: set[str]
+    missing_required: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
+    fallible: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    def bad_value(self, column: str) -> pl.Expr:
+        """True where a cell of `column` held a value that could not be read."""
+        return pl.col(raw_name(column)).is_not_null() & pl.col(column).is_null()
+
+    def problem(self) -> pl.Expr:
+        """Text naming the first unreadable cell of a row (`kwh='abc'`), null for a clean row."""
+        if not self.fallible:
+            return pl.lit(None, dtype=pl.String)
+        return pl.coalesce(
+            pl.when(self.bad_value(c)).then(pl.format(f"{c}='{{}}'", pl.col(raw_name(c))))
+            for c in self.fallible
+        )
+
+    def typed(self) -> pl.LazyFrame:
+        """The rows with canonical typed columns, raw text dropped (row problems not yet removed)."""
+        return self.lf.drop([raw_name(c) for c in self.fallible])
+
+
+@dataclass
+class Dataset:
+    """The tables found for one run, plus structural problems found while opening them."""
+
+    tables: dict[str, LoadedTable]
+    structural: list[str] = field(default_factory=list)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
+
+    def __getitem__(self, name: str) -> LoadedTable:
+        return self.tables[name]
+
+
+def _temp_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="powercrm-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+_TEMP: Path | None = None
+
+
+def _scratch() -> Path:
+    global _TEMP
+    if _TEMP is None:
+        _TEMP = _temp_dir()
+    return _TEMP
+
+
+def normalize_encoding(encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    key = encoding.strip().lower().replace("_", "-")
+    if key not in _ENCODINGS:
+        raise UsageError(f"unknown encoding {encoding!r}: use utf-8, utf-8-sig, gbk or gb18030")
+    return _ENCODINGS[key]
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030; the reverse order garbles UTF-8 files."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf8"
+    for name, codec in (("utf8", "utf-8"), ("gb18030", "gb18030")):
+        try:
+            codecs.getincrementaldecoder(codec)().decode(head, final=False)
+            return name
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding")
+
+
+def _transcode_to_utf8(path: Path) -> Path:
+    """GB18030 -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8."""
+    target = _scratch() / f"{path.stem}-{abs(hash(path.resolve()))}.utf8.csv"
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 24):
+                dst.write(decoder.decode(chunk))
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: byte {exc.start} is not valid GBK/GB18030 text") from None
+    return target
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _header_key(name: str) -> str:
+    """Header spelling used for matching: no BOM, no spaces, case-folded, no trailing unit in brackets."""
+    key = re.sub(r"\s+", "", name.replace("\ufeff", "")).casefold()
+    return re.sub(r"[（(][^）)]*[）)]$", "", key) or key
+
+
+def header_map(table: Table, headers: list[str], aliases: dict[str, str]) -> dict[str, str]:
+    """Source header -> canonical column, from canonical names, Chinese aliases and the user's mapping."""
+    lookup: dict[str, str] = {}
+    for col in table.columns:
+        for spelling in (col.name, *col.zh):
+            lookup.setdefault(_header_key(spelling), col.name)
+    for spelling, canonical in aliases.items():
+        lookup[_header_key(spelling)] = canonical
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        canonical = lookup.get(_header_key(header))
+        if canonical and canonical not in taken:
+            mapping[header] = canonical
+            taken.add(canonical)
+    return mapping
+
+
+def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str, int]:
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.replace(codecs.BOM_UTF8, b"").strip():
+        raise InputError(f"{path}: the file is empty")
+    if b"\x00" in head:
+        raise InputError(f"{path}: binary data (NUL bytes), not a CSV text export")
+    enc = normalize_encoding(encoding) or detect_encoding(path, head)
+    text = head.decode("utf-8" if enc == "utf8" else "gb18030", errors="ignore")
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = _sniff_delimiter(first_line)
+    source = path if enc == "utf8" else _transcode_to_utf8(path)
+    lf = pl.scan_csv(
+        source,
+        separator=delimiter,
+        infer_schema=False,
+        encoding="utf8",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, 2
+
+
+def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.LazyFrame, int]:
+    """Read the sheet named after the table (else the first), finding the header below any title rows."""
+    try:
+        sheets = pl.read_excel(path, sheet_id=0, has_header=False, infer_schema_length=0, drop_empty_rows=False)
+    except Exception as exc:  # fastexcel raises its own types for corrupt or non-Excel files
+        raise InputError(f"{path}: cannot read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+    names = {_header_key(n): n for n in sheets}
+    wanted = next((names[k] for k in map(_header_key, (table.name, *table.zh)) if k in names), None)
+    df = sheets[wanted or next(iter(sheets))]
+    if df.height == 0:
+        raise InputError(f"{path}: the sheet is empty")
+    required = set(table.required_columns) or {table.columns[0].name}
+    for i in range(min(20, df.height)):
+        headers = [str(v) if v is not None else "" for v in df.row(i)]
+        if required <= set(header_map(table, headers, aliases).values()):
+            body = df.slice(i + 1)
+            body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
+            return body.lazy(), i + 2
+    raise InputError(
+        f"{path}: no header row with {', '.join(sorted(required))} in the first 20 rows of sheet "
+        f"{wanted or next(iter(sheets))!r}"
+    )
+
+
+def _dedupe(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h}_{seen[h]}")
+    return out
+
+
+def read_table(
+    table: Table, path: Path, *, encoding: str | None = None, aliases: dict[str, str] | None = None
+) -> LoadedTable:
+    """Open one table file lazily and bring it to canonical form."""
+    aliases = aliases or {}
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    suffix = path.suffix.lower()
+    enc = delim = None
+    if path.is_dir() or suffix in (".parquet", ".pq"):
+        try:
+            lf = pl.scan_parquet(path, hive_partitioning=path.is_dir())
+            lf.collect_schema()
+        except Exception as exc:  # noqa: BLE001 - polars/pyarrow raise many kinds for a bad file
+            raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc})") from None
+        first_row = 1
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        lf, first_row = _read_excel(path, table, aliases)
+    elif suffix in (".csv", ".txt", ""):
+        lf, enc, delim, first_row = _scan_csv(path, encoding)
+    else:
+        raise InputError(f"{path}: unsupported file type {suffix!r} (use .csv, .parquet or .xlsx)")
+
+    try:
+        schema = lf.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{path}: cannot read the header ({exc})") from None
+    mapping = header_map(table, list(schema.names()), aliases)
+    lf = lf.rename(mapping)
+    schema = {mapping.get(k, k): v for k, v in schema.items()}
+
+    exprs: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW) + first_row]
+    fallible: list[str] = []
+    for col in table.columns:
+        if col.name in schema:
+            source = schema[col.name]
+            exprs.append(parse.parse(col, pl.col(col.name), source).alias(col.name))
+            if parse.can_fail(col, source):
+                fallible.append(col.name)
+                exprs.append(parse.text(pl.col(col.name)).alias(raw_name(col.name)))
+        else:
+            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+    extras = [n for n in schema if n not in table.names]
+    lf = lf.select(*exprs, *[pl.col(n) for n in extras])
+    present = {c.name for c in table.columns if c.name in schema}
+    missing = [c for c in table.required_columns if c not in present]
+    if table.name == "supply" and not ({"line_id", "area_id"} & present):
+        missing.append("line_id or area_id")
+    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible)
+
+
+def find_table_file(directory: Path, table: Table) -> Path | None:
+    """`NAME.csv|parquet|xlsx` or a hive directory `NAME/`, by canonical or Chinese name."""
+    wanted = {_header_key(n) for n in (table.name, *table.zh)}
+    candidates = sorted(directory.iterdir(), key=lambda p: (p.is_dir(), p.name))
+    for p in candidates:
+        stem = p.name if p.is_dir() else p.stem
+        if _header_key(stem) in wanted and (p.is_dir() or p.suffix.lower() in EXTENSIONS):
+            return p
+    return None
+
+
+def load_dataset(
+    directory: Path | None = None,
+    files: dict[str, Path] | None = None,
+    *,
+    encoding: str | None = None,
+    aliases: dict[str, dict[str, str]] | None = None,
+) -> Dataset:
+    """Open every table of a dataset directory and/or the files given one by one (these win).
+
+    A missing required table or column is recorded in `Dataset.structural`; unreadable files raise.
+    """
+    aliases = aliases or {}
+    paths: dict[str, Path] = {}
+    if directory is not None:
+        if not directory.exists():
+            raise InputError(f"{directory}: no such directory")
+        if not directory.is_dir():
+            raise InputError(f"{directory}: not a directory (pass single tables with --customers, --billing ...)")
+        for table in TABLES.values():
+            found = find_table_file(directory, table)
+            if found is not None:
+                paths[table.name] = found
+    paths.update(files or {})
+
+    dataset = Dataset({})
+    for name, path in paths.items():
+        dataset.tables[name] = read_table(TABLES[name], path, encoding=encoding, aliases=aliases.get(name, {}))
+    where = f" in {directory}" if directory is not None else ""
+    for table in TABLES.values():
+        if table.required and table.name not in dataset:
+            dataset.structural.append(f"required table {table.name!r} ({table.zh[0]}) not found{where}")
+        elif table.name in dataset and dataset[table.name].missing_required:
+            loaded = dataset[table.name]
+            for col in loaded.missing_required:
+                zh = table.column(col).zh[0] if col in table.names else ""
+                dataset.structural.append(
+                    f"{loaded.source}: required column {col!r}{f' ({zh})' if zh else ''} missing"
+                )
+    return dataset
