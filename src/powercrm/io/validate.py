@@ -16,6 +16,7 @@ from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import Kind
 
 MAX_ROWS_SHOWN = 5
+_KIND_WORDS = {Kind.FLOAT: "number", Kind.INT: "whole number", Kind.VOLTAGE: "voltage", Kind.PERIOD: "period (month)"}
 
 
 class Severity(StrEnum):
@@ -65,11 +66,10 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
     for name in t.fallible:
         col = t.table.column(name)
         if col.kind is Kind.ENUM:
-            codes = ", ".join(col.values)
-            message = f"value outside the domain of {name} (expected {codes} or their Chinese names)"
+            message = f"not a known {name} (expected {', '.join(col.values)} or a Chinese name)"
             check = "domain"
         else:
-            message = f"unparsable {col.kind.value}"
+            message = f"unparsable {_KIND_WORDS.get(col.kind, col.kind.value)}"
             check = "unparsable"
         checks.append(_Check(Severity.ERROR, name, check, message, t.bad_value(name), pl.col(raw_name(name))))
     for name in t.table.required_columns:

@@ -1,0 +1,93 @@
+"""The `powercrm` command line: builds the Typer app from the command modules and maps errors to exit codes.
+
+Exit codes: 0 ok, 1 data or validation problem, 2 usage error, 130 interrupted. Every library
+error becomes one line on stderr here; set POWERCRM_DEBUG=1 to see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from powercrm import __version__
+from powercrm.commands import init, validate
+from powercrm.errors import PowercrmError
+
+# (command module function, rich help panel). A new command adds one line here.
+COMMANDS: list[tuple[Callable[..., Any], str]] = [
+    (validate.validate, "Data"),
+    (init.init, "Setup"),
+]
+
+app = typer.Typer(
+    name="powercrm",
+    help="Customer value, credit and audit analytics for electric utilities (电力客户价值、信用与稽查分析).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn powercrm, polars and OS errors into one line on stderr and the right exit code."""
+    import polars as pl
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("POWERCRM_DEBUG"):
+            return command(*args, **kwargs)
+        try:
+            return command(*args, **kwargs)
+        except PowercrmError as exc:
+            _fail(str(exc), exc.exit_code)
+        except pl.exceptions.PolarsError as exc:
+            _fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1)
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"powercrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Customer value, credit and audit analytics for electric utilities (电力客户价值、信用与稽查分析)."""
+
+
+for _command, _panel in COMMANDS:
+    app.command(rich_help_panel=_panel)(guarded(_command))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if hasattr(signal, "SIGPIPE"):
+        # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    app(prog_name="powercrm")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Option bundles and helpers shared by every command (one definition of each option)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from powercrm.config import Config
+from powercrm.io.readers import Dataset, load_dataset
+from powercrm.io.writers import STDOUT
+
+DataArg = Annotated[
+    Path | None,
+    typer.Argument(help="Dataset directory holding customers, billing, load ... as .csv, .parquet or .xlsx.", show_default=False),
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML config (see `powercrm init`); default: the SPEC defaults.")
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", help="Force the CSV input encoding: utf-8, utf-8-sig, gbk or gb18030 (default: detect)."),
+]
+CustomersOpt = Annotated[Path | None, typer.Option("--customers", help="Customer archive file (客户档案).")]
+BillingOpt = Annotated[Path | None, typer.Option("--billing", help="Monthly billing file (电费账单).")]
+LoadOpt = Annotated[Path | None, typer.Option("--load", help="Monthly load statistics file (负荷).")]
+LoadIntervalOpt = Annotated[Path | None, typer.Option("--load-interval", help="Interval load readings file (负荷曲线).")]
+EventsOpt = Annotated[Path | None, typer.Option("--events", help="Events file: theft, violation, bounced payment (事件).")]
+SupplyOpt = Annotated[Path | None, typer.Option("--supply", help="Supplied energy per line or area (供电量).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary line on stdout, for scripts and cron.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Labels and headers: en (codes, default) or zh (中文).")]
+
+
+def stderr_console(quiet: bool = False) -> Console:
+    """Diagnostics console on stderr; rich itself honours NO_COLOR and drops colour when not a terminal."""
+    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=True)
+
+
+def open_dataset(
+    data: Path | None,
+    config: Config,
+    *,
+    encoding: str | None = None,
+    customers: Path | None = None,
+    billing: Path | None = None,
+    load: Path | None = None,
+    load_interval: Path | None = None,
+    events: Path | None = None,
+    supply: Path | None = None,
+) -> Dataset:
+    """The dataset from a directory and/or single table files (a usage error when neither is given)."""
+    from powercrm.errors import UsageError
+
+    files = {
+        name: path
+        for name, path in {
+            "customers": customers,
+            "billing": billing,
+            "load": load,
+            "load_interval": load_interval,
+            "events": events,
+            "supply": supply,
+        }.items()
+        if path is not None
+    }
+    if data is None and not files:
+        raise UsageError("give a dataset directory or table files (--customers F --billing F ...)")
+    return load_dataset(data, files, encoding=encoding, aliases=config.columns.aliases)
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    """One JSON line on stdout (machine output never goes through rich)."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.start, 3)
+
+
+def writes_stdout(output: str | None) -> bool:
+    return output == STDOUT

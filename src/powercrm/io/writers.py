@@ -1,0 +1,151 @@
+"""Output writers (SPEC §8): CSV (UTF-8 with BOM by default), Parquet, XLSX, CSV on stdout.
+
+The format follows the file extension. Every file is written to a temporary file in the target's
+directory and renamed on success, so a failed run leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from powercrm.errors import InputError, UsageError
+
+STDOUT = "-"
+FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+XLSX_MAX_ROWS = 1_048_575
+_CSV_ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf-8": "utf-8", "utf8": "utf-8", "gbk": "gb18030", "gb18030": "gb18030"}
+
+
+def output_format(path: str | Path) -> str:
+    """`csv`, `parquet`, `xlsx` or `stdout` from the target name; an unknown extension is a usage error."""
+    if str(path) == STDOUT:
+        return "stdout"
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"{path}: unknown output type {suffix or '(none)'!r}; use .csv, .parquet, .xlsx or - for stdout")
+    return FORMATS[suffix]
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail before any work when the output cannot be written where asked."""
+    if str(path) == STDOUT:
+        return
+    output_format(path)
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise InputError(f"{path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{path}: the directory {parent} is not writable")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed onto it when the block succeeds and removed when it fails."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def display_width(value: object) -> int:
+    """Width of a cell in Excel character units: East-Asian wide characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def _csv_encoding(encoding: str) -> str:
+    key = encoding.lower().replace("_", "-")
+    if key not in _CSV_ENCODINGS:
+        raise UsageError(f"unknown output encoding {encoding!r}: use utf-8-sig, utf-8 or gb18030")
+    return _CSV_ENCODINGS[key]
+
+
+def _write_csv(frame: pl.DataFrame | pl.LazyFrame, path: Path, encoding: str) -> None:
+    enc = _csv_encoding(encoding)
+    if enc in ("utf-8-sig", "utf-8"):
+        bom = enc == "utf-8-sig"
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_csv(path, include_bom=bom)
+        else:
+            frame.write_csv(path, include_bom=bom)
+        return
+    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    with path.open("w", encoding=enc, errors="strict", newline="") as fh:
+        fh.write(data.write_csv())
+
+
+def write_xlsx(
+    path: Path,
+    sheets: Mapping[str, pl.DataFrame],
+    number_formats: Mapping[str, str] | None = None,
+) -> None:
+    """One formatted sheet per frame: bold header, frozen first row, autofilter, CJK-aware widths."""
+    import xlsxwriter
+
+    number_formats = number_formats or {}
+    with xlsxwriter.Workbook(path) as workbook:
+        header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": False})
+        for name, df in sheets.items():
+            if df.height > XLSX_MAX_ROWS:
+                raise UsageError(
+                    f"{path.name}: {df.height:,} rows do not fit in one Excel sheet (max {XLSX_MAX_ROWS:,}); write .csv or .parquet"
+                )
+            sample = df.head(2000)
+            widths = {
+                c: min(60, max([display_width(c)] + [display_width(v) for v in sample[c].drop_nulls().cast(pl.String)]) + 2)
+                for c in df.columns
+            }
+            df.write_excel(
+                workbook,
+                worksheet=name[:31],
+                header_format=header,
+                column_formats={c: f for c, f in number_formats.items() if c in df.columns},
+                column_widths=widths,
+                freeze_panes=(1, 0),
+                autofilter=df.width > 0,
+                float_precision=6,
+            )
+
+
+def write_table(
+    frame: pl.DataFrame | pl.LazyFrame,
+    target: str | Path,
+    *,
+    encoding: str = "utf-8-sig",
+    sheet: str = "data",
+    extra_sheets: Mapping[str, pl.DataFrame] | None = None,
+    number_formats: Mapping[str, str] | None = None,
+    stdout: IO[str] | None = None,
+) -> None:
+    """Write a table to `target` by its extension, or as CSV without BOM to stdout when `target` is `-`."""
+    fmt = output_format(target)
+    if fmt == "stdout":
+        data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        out = stdout or sys.stdout
+        out.write(data.write_csv())
+        out.flush()
+        return
+    with atomic_path(target) as tmp:
+        if fmt == "csv":
+            _write_csv(frame, tmp, encoding)
+        elif fmt == "parquet":
+            if isinstance(frame, pl.LazyFrame):
+                frame.sink_parquet(tmp)
+            else:
+                frame.write_parquet(tmp)
+        else:
+            data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+            write_xlsx(tmp, {sheet: data, **(extra_sheets or {})}, number_formats)
