@@ -1,0 +1,42 @@
+"""Value grade (客户分级) and ABC class (SPEC §5.4).
+
+Both rank a customer by G = (number of customers with a strictly larger amount) / N, so ties share
+the better grade. Shares are compared in integer parts per million to avoid float edges
+(0.3 × 10 is not 3 in floating point).
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+import polars as pl
+
+from powercrm.segment.value import CURRENT, POTENTIAL
+
+VALUE_GRADES = ("special", "level1", "level2", "level3")
+ABC = ("A", "B", "C")
+_PPM = 1_000_000
+
+
+def _by_share(amount: pl.Expr, labels: tuple[str, ...], shares: list[float], n: pl.Expr) -> pl.Expr:
+    """The first label whose cumulative share exceeds G; nulls are never larger than anyone."""
+    larger_ppm = (amount.rank(method="min", descending=True).cast(pl.Int64) - 1) * _PPM
+    total = n.cast(pl.Int64)
+    expr = None
+    for label, cut in zip(labels, accumulate(shares), strict=False):
+        cond = larger_ppm < round(cut * _PPM) * total
+        expr = pl.when(cond).then(pl.lit(label)) if expr is None else expr.when(cond).then(pl.lit(label))
+    return expr.otherwise(pl.lit(labels[len(shares)]))
+
+
+def value_grade_expr(shares: list[float]) -> pl.Expr:
+    """special / level1 / level2 / level3 by T = current + potential value (default shares 10/30/50/10 %)."""
+    total = (pl.col(CURRENT) + pl.col(POTENTIAL)).round(6)
+    return _by_share(total, VALUE_GRADES, shares[:3], pl.len())
+
+
+def abc_class_expr(amount: str, shares: list[float]) -> pl.Expr:
+    """A / B / C by Σ amount_due over the current window among all scored customers; no or zero amount → C."""
+    value = pl.col(amount)
+    graded = _by_share(value, ABC, shares, pl.len())
+    return pl.when(value.is_null() | (value <= 0)).then(pl.lit("C")).otherwise(graded)

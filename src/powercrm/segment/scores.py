@@ -1,0 +1,56 @@
+"""1–5 assignment of indicators (赋值法, SPEC §5.1).
+
+`quantile` (default): values rounded to 9 significant digits; k = number of customers whose
+non-null value is <= this one, N = number of non-null values; score = ceil(5k/N), computed in
+integers, so the top fifth scores 5 and tied customers share the better score.
+`equal_width`: min–max range cut into 5 equal bins (all values equal → 5, as ties share the better score).
+`thresholds`: 1 + number of the four configured cut points <= value.
+A lower-is-better indicator is ranked on −value. A null indicator gets `null_score`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from powercrm.segment.config import INDICATORS, ScoringConfig
+
+
+def score_column(indicator: str) -> str:
+    return f"s_{indicator}"
+
+
+def _quantile(v: pl.Expr) -> pl.Expr:
+    k = v.rank(method="max").cast(pl.Int64)
+    n = v.count().cast(pl.Int64)
+    return (5 * k + n - 1) // n
+
+
+def _equal_width(v: pl.Expr) -> pl.Expr:
+    lo, hi = v.min(), v.max()
+    binned = ((v - lo) / (hi - lo) * 5).floor().cast(pl.Int64) + 1
+    return pl.when(hi == lo).then(pl.lit(5, pl.Int64)).otherwise(binned.clip(1, 5))
+
+
+def _thresholds(v: pl.Expr, cuts: list[float], lower_is_better: bool) -> pl.Expr:
+    if lower_is_better:
+        return 1 + pl.sum_horizontal([(v <= c).cast(pl.Int64) for c in cuts])
+    return 1 + pl.sum_horizontal([(v >= c).cast(pl.Int64) for c in cuts])
+
+
+def score_expr(indicator: str, cfg: ScoringConfig) -> pl.Expr:
+    """The 1–5 score of one indicator column over the whole frame (a global-stage expression)."""
+    lower = cfg.direction.get(indicator, "higher") == "lower"
+    value = pl.col(indicator).cast(pl.Float64).round_sig_figs(cfg.significant_digits)
+    match cfg.method:
+        case "quantile":
+            raw = _quantile(-value if lower else value)
+        case "equal_width":
+            raw = _equal_width(-value if lower else value)
+        case "thresholds":
+            raw = _thresholds(value, cfg.thresholds[indicator], lower)
+    return pl.when(value.is_null()).then(pl.lit(cfg.null_score, pl.Int64)).otherwise(raw).cast(pl.Int8)
+
+
+def assign_scores(frame: pl.LazyFrame, cfg: ScoringConfig, indicators: tuple[str, ...] = INDICATORS) -> pl.LazyFrame:
+    """Add `s_<id>` (1–5) beside every indicator column."""
+    return frame.with_columns(score_expr(i, cfg).alias(score_column(i)) for i in indicators)
