@@ -42,7 +42,7 @@ def credit_score_expr(w31: float, w32: float, cfg: CreditConfig) -> pl.Expr:
 
     B31c is the recovery rate clipped to [0, 1]; a null B31 or B32 gives a null score (unrated).
     """
-    b31c = pl.col("B31").clip(0, 1)
+    b31c = pl.col("B31").cast(pl.Float64).clip(0, 1)
     base = 100 * (w31 * b31c + w32 * pl.col("B32")) / (w31 + w32)
     penalty = cfg.violation_penalty * pl.col(VIOLATIONS).fill_null(0)
     return (base - penalty).clip(0, 100).round(6)

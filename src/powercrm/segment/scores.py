@@ -27,7 +27,8 @@ def _quantile(v: pl.Expr) -> pl.Expr:
 
 def _equal_width(v: pl.Expr) -> pl.Expr:
     lo, hi = v.min(), v.max()
-    binned = ((v - lo) / (hi - lo) * 5).floor().cast(pl.Int64) + 1
+    span = pl.when(hi > lo).then(hi - lo)
+    binned = ((v - lo) / span * 5).floor().cast(pl.Int64) + 1
     return pl.when(hi == lo).then(pl.lit(5, pl.Int64)).otherwise(binned.clip(1, 5))
 
 
