@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from powercrm.errors import ConfigError
+from powercrm.indicators.config import IndicatorConfig
 from powercrm.io.schema import TABLES
 from powercrm.segment.config import CreditConfig, ScoringConfig
 
@@ -46,6 +47,7 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     columns: ColumnsConfig = Field(default_factory=ColumnsConfig, description="column aliases")
+    indicators: IndicatorConfig = Field(default_factory=IndicatorConfig, description="indicators B11-B42: windows, piecewise breakpoints, M, unit fees (SPEC §3)")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig, description="1-5 scores, value matrix and grades (SPEC §5)")
     credit: CreditConfig = Field(default_factory=CreditConfig, description="credit grade A-D and dishonesty flags (SPEC §6)")
 

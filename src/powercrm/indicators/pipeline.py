@@ -1,0 +1,178 @@
+"""The indicators of SPEC §3 for every scored customer, in the two stages of SPEC §9.
+
+`customer_local` reduces one customer's raw rows (bills summed per month first, monthly load,
+interval readings) to one row of window sums and raw x values; it never looks at another
+customer's rows, so it can run partition by partition. `global_stage` works on that per-customer
+table: the share totals (B11, B12), M of B42, and the indicators. Both stay lazy; the caller
+collects once. The only early collect is `resolve_period_end` (min and max billing period), since
+every window depends on E.
+
+Output columns (`OUTPUT_COLUMNS`): customer_id, then x_<id>, <id> for B11 … B42, where x is the raw
+value the share or piecewise function is computed from:
+x_B11 current-window kWh; x_B12 current-window transmission cost (Σ transmission_fee, or kWh ×
+unit fee by voltage); x_B21 load rate; x_B22 power factor; x_B31 recovery ratio; x_B32 late-fee
+ratio; x_B41 growth rate; x_B42 growth amount (kWh). Then `AUX_COLUMNS` for the scoring and
+credit stages: the customer's class, importance, backup_power, dual_supply; amount_due_current
+(Σ amount_due over the current window, ABC class and fee level); late_fee_periods (months of
+E−11…E with late_fee > 0, flag late_fee_2m); m_B42 (M used, the same on every row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from powercrm.errors import InputError
+from powercrm.indicators import energy, growth, load_rate, payment, power_factor
+from powercrm.indicators.config import IndicatorConfig
+from powercrm.indicators.interval import combined_monthly_load
+from powercrm.indicators.windows import Windows, resolve_period_end, window_sum
+from powercrm.io.schema import TABLES
+from powercrm.segment.config import INDICATORS
+
+OUTPUT_COLUMNS = ["customer_id", *(c for i in INDICATORS for c in (f"x_{i}", i))]
+CUSTOMER_ATTRIBUTES = ["customer_class", "importance", "backup_power", "dual_supply"]
+M_COLUMN = "m_B42"
+AUX_COLUMNS = [*CUSTOMER_ATTRIBUTES, "amount_due_current", "late_fee_periods", M_COLUMN]
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """The lazy per-customer indicator frame (OUTPUT_COLUMNS + AUX_COLUMNS) and the E it was computed for."""
+
+    frame: pl.LazyFrame
+    windows: Windows
+
+    @property
+    def period_end(self) -> dt.date:
+        return self.windows.period_end
+
+    @staticmethod
+    def m_used(collected: pl.DataFrame) -> float | None:
+        """M of B42 after the collect (null when no customer has a positive growth amount)."""
+        return collected[M_COLUMN][0] if collected.height else None
+
+
+def _canonical(name: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """The frame with every canonical column of its table, absent ones as typed nulls (readers already
+    guarantee this; frames built by hand may not)."""
+    present = lf.collect_schema().names()
+    missing = [pl.lit(None, c.dtype).alias(c.name) for c in TABLES[name].columns if c.name not in present]
+    return lf.with_columns(missing) if missing else lf
+
+
+def scored_customers(customers: pl.LazyFrame) -> pl.LazyFrame:
+    """SPEC §2 population: customers whose status is not cancelled (null status = active)."""
+    return customers.filter(pl.col("status").ne_missing("cancelled"))
+
+
+def _billing_sums(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
+    """One row per customer: the window sums of the billing indicators (adjustment rows summed per month first)."""
+    months = (
+        billing.filter(w.credit.holds(pl.col("period")))
+        .group_by("customer_id", "period")
+        .agg(
+            window_sum(pl.col(c)).alias(c)
+            for c in ("kwh", "kvarh", "amount_due", "amount_paid", "late_fee", "transmission_fee")
+        )
+    )
+    current = w.current.holds(pl.col("period"))
+    return months.group_by("customer_id").agg(
+        kwh_current=window_sum(pl.col("kwh"), current),
+        kwh_previous=window_sum(pl.col("kwh"), w.previous.holds(pl.col("period"))),
+        kwh_month_e=window_sum(pl.col("kwh"), w.month_e.holds(pl.col("period"))),
+        kwh_month_e_minus_12=window_sum(pl.col("kwh"), w.month_e_minus_12.holds(pl.col("period"))),
+        transmission_fee_current=window_sum(pl.col("transmission_fee"), current),
+        kwh_with_kvarh=window_sum(pl.col("kwh"), current & pl.col("kvarh").is_not_null()),
+        kvarh_current=window_sum(pl.col("kvarh"), current),
+        amount_due_credit=window_sum(pl.col("amount_due")),
+        amount_paid_credit=window_sum(pl.col("amount_paid")),
+        late_fee_credit=window_sum(pl.col("late_fee")),
+        amount_due_current=window_sum(pl.col("amount_due"), current),
+        late_fee_periods=(current & (pl.col("late_fee") > 0)).sum().cast(pl.Int64),
+    )
+
+
+def _load_stats(tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.LazyFrame:
+    """One row per customer with load in the current window: mean of monthly avg, max of monthly max."""
+    monthly = tables.get("load")
+    if monthly is not None:
+        monthly = _canonical("load", monthly).filter(w.current.holds(pl.col("period")))
+    readings = tables.get("load_interval")
+    if readings is not None:
+        start = dt.datetime.combine(w.current.start, dt.time())
+        end = dt.datetime.combine(w.current.end, dt.time())
+        readings = _canonical("load_interval", readings).filter(pl.col("timestamp").is_between(start, end, closed="left"))
+    load = combined_monthly_load(monthly, readings)
+    if load is None:
+        return pl.LazyFrame(schema={"customer_id": pl.String, "load_avg_mean": pl.Float64, "load_max_max": pl.Float64})
+    return load.group_by("customer_id").agg(
+        load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max()
+    )
+
+
+def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, period_end: dt.date) -> pl.LazyFrame:
+    """Stage 1 (customer-local): one row per scored customer with its window sums and the raw x of
+    every indicator whose x needs no other customer (all but x_B11/x_B12, which stay sums here)."""
+    w = Windows(period_end)
+    customers = scored_customers(_canonical("customers", tables["customers"])).select(
+        "customer_id", "voltage_kv", *CUSTOMER_ATTRIBUTES
+    )
+    frame = (
+        customers.join(_billing_sums(_canonical("billing", tables["billing"]), w), on="customer_id", how="left", maintain_order="left")
+        .join(_load_stats(tables, w), on="customer_id", how="left", maintain_order="left")
+    )
+    return frame.with_columns(
+        transmission_cost_by_voltage=pl.col("kwh_current") * energy.unit_fee(pl.col("voltage_kv"), cfg.unit_fee_by_voltage),
+        late_fee_periods=pl.col("late_fee_periods").fill_null(0),
+        x_B21=load_rate.load_rate(pl.col("load_avg_mean"), pl.col("load_max_max")),
+        x_B22=power_factor.power_factor(pl.col("kwh_with_kvarh"), pl.col("kvarh_current")),
+        x_B31=payment.recovery_rate(pl.col("amount_paid_credit"), pl.col("amount_due_credit")),
+        x_B32=payment.late_fee_ratio(pl.col("late_fee_credit"), pl.col("amount_due_credit")),
+        x_B41=growth.growth_rate(pl.col("kwh_current"), pl.col("kwh_previous")),
+        x_B42=growth.growth_amount(pl.col("kwh_month_e"), pl.col("kwh_month_e_minus_12")),
+    )
+
+
+def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
+    """Stage 2 (over all scored customers): share totals, M, and every indicator; OUTPUT + AUX columns."""
+    if cfg.m_policy == "percentile":
+        m = growth.percentile_inc(pl.col("x_B42"), cfg.m_percentile)
+    else:
+        m = pl.lit(cfg.m_value, pl.Float64)
+    with_x = local.with_columns(
+        x_B11=pl.col("kwh_current"),
+        x_B12=energy.transmission_cost(pl.col("transmission_fee_current"), pl.col("transmission_cost_by_voltage")),
+        **{M_COLUMN: m},
+    )
+    return with_x.with_columns(
+        B11=energy.energy_share(pl.col("x_B11")),
+        B12=energy.transmission_share(pl.col("x_B12")),
+        B21=load_rate.load_rate_indicator(pl.col("x_B21")),
+        B22=power_factor.power_factor_score(pl.col("x_B22"), cfg.p1, cfg.p2),
+        B31=pl.col("x_B31"),
+        B32=payment.punctuality(pl.col("x_B32"), cfg.a),
+        B41=growth.growth_rate_indicator(pl.col("x_B41"), cfg.r),
+        B42=growth.growth_amount_indicator(pl.col("x_B42"), pl.col(M_COLUMN)),
+    ).select(*OUTPUT_COLUMNS, *AUX_COLUMNS)
+
+
+def compute_indicators(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig) -> IndicatorResult:
+    """Indicators for every scored customer from usable tables (`UsableTables.tables`); lazy, not collected.
+
+    Raises DataError when billing has no periods or `cfg.period_end` lies outside them.
+    """
+    for required in ("customers", "billing"):
+        if required not in tables:
+            raise InputError(f"indicators need the {required!r} table ({TABLES[required].zh[0]})")
+    period_end = resolve_period_end(tables["billing"], cfg.period_end)
+    local = customer_local(tables, cfg, period_end)
+    return IndicatorResult(global_stage(local, cfg), Windows(period_end))
+
+
+def null_counts(collected: pl.DataFrame) -> dict[str, int]:
+    """Null count per indicator id (B11 … B42), to report."""
+    return {i: collected[i].null_count() for i in INDICATORS}

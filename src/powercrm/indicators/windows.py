@@ -1,0 +1,111 @@
+"""Calendar-month windows ending at period_end E (SPEC §3).
+
+current = E−11…E, previous = E−23…E−12, credit = E−35…E. Month arithmetic uses a month index
+year·12 + month − 1, so E−12 is one subtraction and never a date-library corner case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from powercrm.errors import DataError
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(text: str) -> dt.date:
+    """The first day of a `YYYY-MM` month; ValueError names the bad value."""
+    match = _PERIOD.match(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
+    return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def first_day(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def format_period(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Months first…last (inclusive) as month indexes."""
+
+    first: int
+    last: int
+
+    @property
+    def start(self) -> dt.date:
+        return first_day(self.first)
+
+    @property
+    def end(self) -> dt.date:
+        """First day of the month after the window (exclusive bound for timestamps)."""
+        return first_day(self.last + 1)
+
+    def holds(self, period: pl.Expr) -> pl.Expr:
+        """True where a first-of-month `period` lies in the window."""
+        return period.is_between(self.start, first_day(self.last))
+
+    def __str__(self) -> str:
+        return f"{format_period(self.start)}…{format_period(first_day(self.last))}"
+
+
+@dataclass(frozen=True)
+class Windows:
+    period_end: dt.date
+
+    @property
+    def e(self) -> int:
+        return month_index(self.period_end)
+
+    @property
+    def current(self) -> Window:
+        return Window(self.e - 11, self.e)
+
+    @property
+    def previous(self) -> Window:
+        return Window(self.e - 23, self.e - 12)
+
+    @property
+    def credit(self) -> Window:
+        return Window(self.e - 35, self.e)
+
+    @property
+    def month_e(self) -> Window:
+        return Window(self.e, self.e)
+
+    @property
+    def month_e_minus_12(self) -> Window:
+        return Window(self.e - 12, self.e - 12)
+
+
+def window_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
+    """Σ value over the selected rows; null (not 0) when none of them has a value (SPEC §3)."""
+    selected = value if rows is None else value.filter(rows)
+    return pl.when(selected.count() > 0).then(selected.sum())
+
+
+def resolve_period_end(billing: pl.LazyFrame, requested: str | None) -> dt.date:
+    """E: the requested month, or the latest billing period; it must lie within the billed periods."""
+    first, last = billing.select(first=pl.col("period").min(), last=pl.col("period").max()).collect().row(0)
+    if last is None:
+        raise DataError("billing has no usable periods, so no window can be set")
+    if requested is None:
+        return last
+    end = parse_period(requested)
+    if not first <= end <= last:
+        raise DataError(
+            f"period_end {requested} is outside the billing data ({format_period(first)} to {format_period(last)})"
+        )
+    return end
