@@ -74,10 +74,11 @@ def open_dataset(
     return load_dataset(data, files, encoding=encoding, aliases=config.columns.aliases)
 
 
-def print_json(payload: dict[str, Any]) -> None:
-    """One JSON line on stdout (machine output never goes through rich)."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
+    """One JSON line on stdout, or stderr when stdout carries the data (machine output never goes through rich)."""
+    stream = sys.stderr if to_stderr else sys.stdout
+    stream.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    stream.flush()
 
 
 class Stopwatch:

@@ -16,7 +16,7 @@ from powercrm.segment.labels import STRATEGIES
 from powercrm.segment.scores import assign_scores, score_column
 
 AMOUNT_DUE_CURRENT = "amount_due_current"
-LATE_FEE_PERIODS = "late_fee_periods_12m"
+LATE_FEE_PERIODS = "late_fee_periods"
 ORIGIN_X, ORIGIN_Y = "_origin_current", "_origin_potential"
 
 
