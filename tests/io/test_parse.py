@@ -1,0 +1,232 @@
+"""Value spellings of SPEC §2 parse to the canonical value; anything else becomes null (and is reported)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from powercrm.io import parse
+from powercrm.io.schema import BILLING, CUSTOMERS, EVENTS, LOAD_INTERVAL, Column, Kind
+
+
+def _parse(col: Column, values: list, dtype: pl.DataType = pl.String()) -> list:
+    s = pl.Series("x", values, dtype=dtype)
+    return pl.select(parse.parse(col, pl.lit(s), dtype)).to_series().to_list()
+
+
+def one(col: Column, value, dtype: pl.DataType = pl.String()):
+    return _parse(col, [value], dtype)[0]
+
+
+PERIOD = BILLING.column("period")
+KWH = BILLING.column("kwh")
+DUE = BILLING.column("due_date")
+VOLTAGE = CUSTOMERS.column("voltage_kv")
+COUNT = CUSTOMERS.column("transformer_count")
+BACKUP = CUSTOMERS.column("backup_power")
+CLASS = CUSTOMERS.column("customer_class")
+STATUS = CUSTOMERS.column("status")
+IMPORTANCE = CUSTOMERS.column("importance")
+KIND = EVENTS.column("kind")
+TS = LOAD_INTERVAL.column("timestamp")
+CID = CUSTOMERS.column("customer_id")
+NAME = CUSTOMERS.column("name")
+
+JAN = dt.date(2024, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-01", "202401", "2024/1", "2024/01", "2024-01-01", "2024-01-31", "2024年1月", "2024年01月", "2024.1",
+     " 2024-01 ", "2024-01-15 00:00:00", "20240115"],
+)
+def test_period_spellings_give_first_day_of_month(text):
+    assert one(PERIOD, text) == JAN
+
+
+@pytest.mark.parametrize("text", ["2024-13", "2024-00", "24-01", "abc", "一月", "2024"])
+def test_unreadable_period_is_null(text):
+    assert one(PERIOD, text) is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+def test_blank_cell_is_null(text):
+    assert one(PERIOD, text) is None
+    assert one(KWH, text) is None
+    assert one(CID, text) is None
+
+
+def test_period_from_a_date_column_is_its_month():
+    assert one(PERIOD, dt.date(2024, 1, 17), pl.Date()) == JAN
+    assert one(PERIOD, dt.datetime(2024, 1, 17, 8, 30), pl.Datetime("us")) == JAN
+
+
+@pytest.mark.parametrize(
+    "text", ["2024/1/5", "2024-01-05", "2024-1-5", "2024年1月5日", "20240105", "2024.01.05", "2024-01-05 00:00:00"]
+)
+def test_date_spellings(text):
+    assert one(DUE, text) == dt.date(2024, 1, 5)
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2024/13/01", "5/1/2024", "yesterday", "202401"])
+def test_unreadable_date_is_null(text):
+    assert one(DUE, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-05 00:15", dt.datetime(2024, 1, 5, 0, 15)),
+        ("2024/1/5 0:15:00", dt.datetime(2024, 1, 5, 0, 15)),
+        ("2024-01-05T23:45:30", dt.datetime(2024, 1, 5, 23, 45, 30)),
+        ("2024-01-05", None),
+        ("2024-01-05 25:00", None),
+    ],
+)
+def test_timestamp(text, expected):
+    assert one(TS, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("1,234,567", 1234567.0),
+        ("-1,234.5", -1234.5),
+        ("1，234", 1234.0),  # full-width comma from a Chinese input method
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        ("1e3", 1000.0),
+    ],
+)
+def test_numbers_with_thousands_separators(text, expected):
+    assert one(KWH, text) == expected
+
+
+@pytest.mark.parametrize("text", ["12,5", "1,23", "1,2345", "1.234,5", "abc", "12kWh", "1,,234"])
+def test_decimal_comma_and_misplaced_separators_are_rejected(text):
+    assert one(KWH, text) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3", 3), ("3.0", 3), ("1,000", 1000), ("3.5", None), ("x", None)])
+def test_integer(text, expected):
+    assert one(COUNT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10kV", 10.0), ("10 kV", 10.0), ("10KV", 10.0), ("0.4kV", 0.4), ("35", 35.0), ("220V", 0.22), ("380 v", 0.38)],
+)
+def test_voltage_in_kv(text, expected):
+    assert one(VOLTAGE, text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["high", "kV", "10kVA"])
+def test_unreadable_voltage_is_null(text):
+    assert one(VOLTAGE, text) is None
+
+
+@pytest.mark.parametrize("text", ["true", "TRUE", "True", "t", "1", "Y", "y", "yes", "是", "有", "√"])
+def test_true_words(text):
+    assert one(BACKUP, text) is True
+
+
+@pytest.mark.parametrize("text", ["false", "FALSE", "f", "0", "N", "n", "no", "否", "无", "×"])
+def test_false_words(text):
+    assert one(BACKUP, text) is False
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "是的"])
+def test_unknown_boolean_is_null(text):
+    assert one(BACKUP, text) is None
+
+
+def test_boolean_from_typed_sources():
+    assert _parse(BACKUP, [True, False], pl.Boolean()) == [True, False]
+    assert _parse(BACKUP, [1, 0, 2], pl.Int64()) == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("col", "text", "code"),
+    [
+        (CLASS, "居民生活", "residential"),
+        (CLASS, "居民", "residential"),
+        (CLASS, "大工业", "large_industry"),
+        (CLASS, "普通工业", "general_industry"),
+        (CLASS, "非居民照明", "non_residential"),
+        (CLASS, "商业", "commercial"),
+        (CLASS, "农业生产", "agricultural"),
+        (CLASS, "large_industry", "large_industry"),
+        (CLASS, "Residential", "residential"),
+        (CLASS, " 大工业 ", "large_industry"),
+        (STATUS, "正常", "active"),
+        (STATUS, "在用", "active"),
+        (STATUS, "销户", "cancelled"),
+        (STATUS, "已销户", "cancelled"),
+        (STATUS, "canceled", "cancelled"),
+        (STATUS, "CANCELLED", "cancelled"),
+        (IMPORTANCE, "特级", "special"),
+        (IMPORTANCE, "一级", "level1"),
+        (IMPORTANCE, "临时", "temporary"),
+        (KIND, "窃电", "theft"),
+        (KIND, "违约用电", "violation"),
+        (KIND, "退票", "bounced_payment"),
+        (KIND, "欠费", "late_payment"),
+    ],
+)
+def test_enum_spellings(col, text, code):
+    assert one(col, text) == code
+
+
+@pytest.mark.parametrize(("col", "text"), [(CLASS, "工业"), (STATUS, "暂停"), (KIND, "偷电"), (IMPORTANCE, "三级")])
+def test_unknown_enum_is_null(col, text):
+    assert one(col, text) is None
+
+
+@pytest.mark.parametrize("text", ["0033001234", " 0033001234 ", "00"])
+def test_ids_are_text_and_keep_leading_zeros(text):
+    assert one(CID, text) == text.strip()
+
+
+def test_numeric_ids_from_a_float_column_lose_the_decimal_point():
+    # Excel and some exports store numeric ids as floats
+    assert _parse(CID, [33001234.0, 5.5, None], pl.Float64()) == ["33001234", "5.5", None]
+    assert _parse(CID, [33001234], pl.Int64()) == ["33001234"]
+
+
+def test_numbers_from_numeric_columns_pass_through():
+    assert _parse(KWH, [1, 2], pl.Int64()) == [1.0, 2.0]
+    assert _parse(VOLTAGE, [10.0], pl.Float64()) == [10.0]
+
+
+def test_text_is_stripped_and_keeps_chinese():
+    assert _parse(NAME, ["  王䶮 ", "a,\"b\"\nc"]) == ["王䶮", "a,\"b\"\nc"]
+
+
+@pytest.mark.parametrize(
+    ("col", "source", "fails"),
+    [
+        (CID, pl.String(), False),
+        (NAME, pl.String(), False),
+        (KWH, pl.String(), True),
+        (KWH, pl.Float64(), False),
+        (KWH, pl.Int64(), False),
+        (PERIOD, pl.String(), True),
+        (PERIOD, pl.Date(), False),
+        (BACKUP, pl.Boolean(), False),
+        (BACKUP, pl.String(), True),
+        (STATUS, pl.String(), True),
+    ],
+)
+def test_can_fail(col, source, fails):
+    assert parse.can_fail(col, source) is fails
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_parses_to_its_dtype(kind):
+    col = Column("x", kind, (), values={"a": ("甲",)})
+    out = pl.select(parse.parse(col, pl.lit(pl.Series(["?"], dtype=pl.String)), pl.String()).alias("x"))
+    assert out.schema["x"] == col.dtype
