@@ -1,0 +1,695 @@
+"""Readers (SPEC §2): every export a utility analyst meets loads to the same canonical typed table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+import xlsxwriter
+from polars.testing import assert_frame_equal
+
+from powercrm.errors import InputError, UsageError
+from powercrm.io.readers import (
+    ROW,
+    Dataset,
+    LoadedTable,
+    detect_encoding,
+    load_dataset,
+    normalize_encoding,
+    raw_name,
+    read_table,
+)
+from powercrm.io.schema import BILLING, CUSTOMERS, LOAD, SUPPLY
+from tests.conftest import (
+    BILLING_EN,
+    BILLING_ROWS,
+    BILLING_ZH,
+    CUSTOMERS_EN,
+    CUSTOMERS_ROWS,
+    CUSTOMERS_ZH,
+    csv_bytes,
+    write_csv,
+)
+
+D = dt.date
+IDS = ["0033001234", "0033001235", "0033001236"]
+
+EXPECTED_CUSTOMERS = pl.DataFrame(
+    {
+        "customer_id": IDS,
+        "name": ["张三", "某某钢铁有限公司", "李四"],
+        "customer_class": ["residential", "large_industry", "commercial"],
+        "voltage_kv": [0.22, 10.0, 0.4],
+        "contract_capacity_kva": [8.0, 1250.0, 50.0],
+        "backup_power": [False, True, False],
+        "open_date": [D(2024, 1, 5), D(2023, 12, 1), D(2023, 1, 5)],
+        "status": ["active", "active", "cancelled"],
+    }
+)
+EXPECTED_BILLING = pl.DataFrame(
+    {
+        "customer_id": [IDS[0], IDS[0], IDS[1], IDS[1], IDS[2]],
+        "period": [D(2024, 1, 1), D(2024, 2, 1), D(2024, 1, 1), D(2024, 2, 1), D(2024, 1, 1)],
+        "kwh": [120.0, 1234.5, 100000.0, 98000.5, 0.0],
+        "amount_due": [60.5, 617.25, 52000.0, 51000.0, 0.0],
+    }
+)
+
+
+def typed(t: LoadedTable, columns: list[str] | None = None) -> pl.DataFrame:
+    df = t.typed().collect()
+    return df.select(columns) if columns else df
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook as an export writes it: str cells as text, numbers as numbers, dates as Excel dates."""
+    with xlsxwriter.Workbook(path) as wb:
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        for name, rows in sheets.items():
+            ws = wb.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, dt.date):
+                        ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_fmt)
+                    elif isinstance(value, str):
+                        ws.write_string(r, c, value)
+                    else:
+                        ws.write_number(r, c, value)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# CSV encodings and headers
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+@pytest.mark.parametrize("zh", [True, False], ids=["zh-headers", "en-headers"])
+def test_csv_in_every_encoding_loads_the_same_table(tmp_path, encoding, zh):
+    path = write_csv(tmp_path / "customers.csv", CUSTOMERS_ZH if zh else CUSTOMERS_EN, CUSTOMERS_ROWS, encoding=encoding)
+    t = read_table(CUSTOMERS, path)
+    assert t.encoding == ("utf-8" if encoding.startswith("utf") else "gb18030")
+    assert t.delimiter == ","
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert typed(t)[ROW].to_list() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("name", ["王䶮", "𠈌", "䶮"])
+def test_gb18030_only_names_survive(tmp_path, name):
+    """䶮 (2-byte GB18030 only) and 𠈌 (4-byte) are not in GBK: detection must decode them as GB18030, not drop them."""
+    rows = [["0033001234", name]]
+    path = write_csv(tmp_path / "c.csv", ["户号", "户名"], rows, encoding="gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        name.encode("gbk")
+    t = read_table(CUSTOMERS, path)
+    assert t.encoding == "gb18030"
+    assert typed(t)["name"].to_list() == [name]
+
+
+def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes(["customer_id", "note"], [["007", "x"]], encoding="utf-8-sig"))
+    t = read_table(CUSTOMERS, path)
+    assert "customer_id" in t.present
+    assert typed(t)["customer_id"].to_list() == ["007"]
+
+
+def test_utf8_file_with_chinese_is_not_mistaken_for_gbk(tmp_path):
+    path = write_csv(tmp_path / "c.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding="utf-8")
+    assert read_table(CUSTOMERS, path).encoding == "utf-8"
+
+
+def test_detect_encoding():
+    assert detect_encoding(Path("x"), "户号".encode("utf-8-sig")) == "utf8"
+    assert detect_encoding(Path("x"), "户号".encode()) == "utf8"
+    assert detect_encoding(Path("x"), "户号,䶮".encode("gb18030")) == "gb18030"
+    # a UTF-8 character cut at the end of the sniffed block is still UTF-8
+    assert detect_encoding(Path("x"), "户号".encode()[:-1]) == "utf8"
+    with pytest.raises(InputError, match="not UTF-8 or GBK"):
+        detect_encoding(Path("x"), b"\xff\xff\xff\x80")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("utf-8", "utf8"), ("UTF8", "utf8"), ("utf-8-sig", "utf8"), ("utf_8_sig", "utf8"), ("gbk", "gb18030"),
+     ("GBK", "gb18030"), ("gb2312", "gb18030"), ("cp936", "gb18030"), ("GB18030", "gb18030"), (None, None)],
+)
+def test_normalize_encoding(given, expected):
+    assert normalize_encoding(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["latin-1", "utf-16", "big5", ""])
+def test_unknown_encoding_is_a_usage_error(bad):
+    with pytest.raises(UsageError, match="unknown encoding") as info:
+        normalize_encoding(bad)
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("file_encoding", "forced"), [("gbk", "gbk"), ("gbk", "GB2312"), ("gb18030", "cp936"),
+                                                       ("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8")])
+def test_forced_encoding(tmp_path, file_encoding, forced):
+    path = write_csv(tmp_path / "c.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding=file_encoding)
+    t = read_table(CUSTOMERS, path, encoding=forced)
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+
+
+def test_forced_unknown_encoding_raises_usage_error(tmp_path):
+    path = write_csv(tmp_path / "c.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS)
+    with pytest.raises(UsageError):
+        read_table(CUSTOMERS, path, encoding="latin-1")
+
+
+@pytest.mark.xfail(
+    reason="BUG: forcing --encoding utf-8 on a GBK file does not raise InputError: Chinese headers are silently "
+    "replaced by U+FFFD (reported later as 'required column missing') and the data fails only at collect() with a "
+    "bare polars ComputeError 'invalid utf-8 sequence' that names no file",
+    strict=True,
+)
+def test_wrong_forced_encoding_is_a_clear_input_error(tmp_path):
+    path = write_csv(tmp_path / "c.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding="gbk")
+    with pytest.raises(InputError, match="c.csv"):
+        read_table(CUSTOMERS, path, encoding="utf-8").lf.collect()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [" 户号 ", "户名  ", "\t用电类别", "供电电压 ", " 合同容量", "自备应急电源", "立户日期", "状态 "],
+        ["  customer_id", "Name ", "Customer_Class", "VOLTAGE_KV", "contract_capacity_kva ", "backup_power",
+         "open_date", " status"],
+        ["户 号", "客户名称", "用电类别", "电压等级", "合同容量(kVA)", "自备应急电源", "立户日期", "用户状态"],
+        ["户号", "户名", "用电类别", "供电电压（kV）", "合同容量（kVA）", "自备应急电源", "立户日期", "客户状态"],
+    ],
+    ids=["zh-spaces", "en-spaces-case", "other-aliases", "fullwidth-units"],
+)
+def test_header_spellings(tmp_path, headers):
+    path = write_csv(tmp_path / "c.csv", headers, CUSTOMERS_ROWS)
+    t = read_table(CUSTOMERS, path)
+    assert set(CUSTOMERS_EN) <= t.present
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+
+
+def test_user_alias_mapping(tmp_path):
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", "本月电量"], [["0033001234", "2024-01", "1,234.5"]])
+    assert read_table(BILLING, path).missing_required == ["kwh"]
+    t = read_table(BILLING, path, aliases={"本月电量": "kwh"})
+    assert t.missing_required == []
+    assert typed(t)["kwh"].to_list() == [1234.5]
+
+
+def test_user_alias_wins_over_a_builtin_alias(tmp_path):
+    # 电量 is a builtin alias of kwh; a utility whose 电量 column is reactive energy remaps it
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", "电量", "结算电量"], [["1", "2024-01", "5", "7"]])
+    t = read_table(BILLING, path, aliases={"电量": "kvarh", "结算电量": "kwh"})
+    assert typed(t).select("kwh", "kvarh").row(0) == (7.0, 5.0)
+
+
+def test_unknown_columns_pass_through_untouched(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["户号", "备注", "Sales Rep"], [["0033001234", " 007 ", "王"]])
+    df = typed(read_table(CUSTOMERS, path))
+    assert df.columns[-2:] == ["备注", "Sales Rep"]
+    assert df.select("备注", "Sales Rep").row(0) == (" 007 ", "王")
+
+
+def test_absent_optional_columns_are_typed_nulls(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["户号"], [["1"]])
+    t = read_table(CUSTOMERS, path)
+    df = typed(t)
+    assert t.present == {"customer_id"}
+    assert df.columns[:1 + len(CUSTOMERS.columns)] == [ROW, *CUSTOMERS.names]
+    assert df.schema["open_date"] == pl.Date and df["open_date"].to_list() == [None]
+    assert df.schema["voltage_kv"] == pl.Float64
+
+
+def test_missing_required_column_is_recorded_not_raised(tmp_path):
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期"], [["1", "2024-01"]])
+    t = read_table(BILLING, path)
+    assert t.missing_required == ["kwh"]
+    assert typed(t)["kwh"].to_list() == [None]
+
+
+def test_supply_needs_a_line_or_an_area(tmp_path):
+    path = write_csv(tmp_path / "s.csv", ["账期", "供电量"], [["2024-01", "10"]])
+    assert read_table(SUPPLY, path).missing_required == ["line_id or area_id"]
+    path = write_csv(tmp_path / "s2.csv", ["台区", "账期", "供电量"], [["T1", "2024-01", "10"]])
+    assert read_table(SUPPLY, path).missing_required == []
+
+
+def test_raw_text_of_unreadable_cells_is_kept(tmp_path):
+    rows = [["1", "2024-01", "abc"], ["2", "2024-13", "5"], ["3", "2024-02", "7"]]
+    t = read_table(BILLING, write_csv(tmp_path / "b.csv", ["户号", "账期", "电量"], rows))
+    assert {"kwh", "period"} <= set(t.fallible)
+    df = t.lf.with_columns(problem=t.problem()).collect()
+    assert df[raw_name("kwh")].to_list() == ["abc", "5", "7"]
+    assert df["kwh"].to_list() == [None, 5.0, 7.0]
+    assert df["problem"].to_list() == ["kwh='abc'", "period='2024-13'", None]
+    assert not any(c.startswith("_raw_") for c in t.typed().collect_schema().names())
+
+
+# --------------------------------------------------------------------------------------------
+# Delimiters, lines, odd CSV shapes
+
+
+@pytest.mark.parametrize(("delimiter", "suffix"), [(";", ".csv"), ("\t", ".csv"), ("\t", ".txt"), ("|", ".csv")])
+def test_delimiter_is_sniffed(tmp_path, delimiter, suffix):
+    path = tmp_path / f"billing{suffix}"
+    path.write_bytes(csv_bytes(BILLING_ZH, BILLING_ROWS, delimiter=delimiter, encoding="gbk"))
+    t = read_table(BILLING, path)
+    assert t.delimiter == delimiter
+    assert_frame_equal(typed(t, BILLING_EN), EXPECTED_BILLING)
+
+
+def test_semicolon_fixture_file():
+    t = read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "semicolon.csv")
+    assert t.delimiter == ";"
+    assert typed(t).select("customer_id", "name", "contract_capacity_kva").rows() == [
+        ("0033001234", "张三", 1234.5),
+        ("0033001235", "李四", 8.0),
+    ]
+
+
+def test_quoted_fields_with_delimiters_quotes_and_newlines(tmp_path):
+    rows = [["0033001234", 'A,"B"\n二楼', "3"], ["0033001235", "x", "4"]]
+    t = read_table(CUSTOMERS, write_csv(tmp_path / "c.csv", ["户号", "用电地址", "变压器台数"], rows))
+    df = typed(t)
+    assert df["address"].to_list() == ['A,"B"\n二楼', "x"]
+    # rows are records as Excel shows them, not physical lines
+    assert df[ROW].to_list() == [2, 3]
+
+
+def test_rows_after_a_blank_line_keep_their_line_numbers(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("户号,户名\n0033001234,a\n\n0033001235,b\n", encoding="utf-8")
+    df = typed(read_table(CUSTOMERS, path)).filter(pl.col("customer_id").is_not_null())
+    assert df.select(ROW, "customer_id").rows() == [(2, "0033001234"), (4, "0033001235")]
+
+
+@pytest.mark.xfail(
+    reason="BUG: a CSV ending with an empty line (\\r\\n\\r\\n, common in Windows exports) gets an all-null row, "
+    "which validate reports as 'customers.customer_id: required value is blank (row N)'",
+    strict=True,
+)
+@pytest.mark.parametrize("ending", ["\n\n", "\r\n\r\n", "\n\n\n"])
+def test_trailing_blank_lines_are_not_rows(tmp_path, ending):
+    path = tmp_path / "c.csv"
+    path.write_bytes(("户号,户名\n0033001234,a" + ending).encode())
+    assert typed(read_table(CUSTOMERS, path)).height == 1
+
+
+def test_header_only_csv_is_an_empty_table(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("户号,户名\n", encoding="utf-8")
+    t = read_table(CUSTOMERS, path)
+    assert t.missing_required == []
+    assert typed(t).height == 0
+
+
+@pytest.mark.xfail(
+    reason="BUG: read_table on a CSV whose headers map twice to one column (户号 and customer_id) raises a bare "
+    "polars DuplicateError (no file name) instead of InputError or loading the first",
+    strict=True,
+)
+def test_two_headers_for_one_column(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["户号", "customer_id", "户名"], [["1", "2", "a"]])
+    try:
+        t = read_table(CUSTOMERS, path)
+        assert typed(t)["customer_id"].to_list() == ["1"]
+    except InputError as exc:
+        assert "c.csv" in str(exc)
+
+
+# --------------------------------------------------------------------------------------------
+# Files that cannot be used
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_table(CUSTOMERS, tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\n\n", b"  \r\n\t"], ids=["empty", "bom-only", "newlines", "spaces"])
+def test_empty_file(tmp_path, content):
+    path = tmp_path / "c.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="empty"):
+        read_table(CUSTOMERS, path)
+
+
+def test_empty_fixture_file():
+    with pytest.raises(InputError, match="empty.csv: the file is empty"):
+        read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "empty.csv")
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(InputError, match="binary"):
+        read_table(CUSTOMERS, path)
+
+
+def test_an_xlsx_renamed_to_csv_is_binary(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"customers": [["户号"], ["1"]]})
+    path = path.rename(tmp_path / "c.csv")
+    with pytest.raises(InputError, match="binary"):
+        read_table(CUSTOMERS, path)
+
+
+def test_undecodable_text(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"\xff\xfe\xfa\x80abc,def\n")
+    with pytest.raises(InputError, match="not UTF-8 or GBK"):
+        read_table(CUSTOMERS, path)
+
+
+def test_unsupported_extension(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text("[]")
+    with pytest.raises(InputError, match="unsupported file type '.json'"):
+        read_table(CUSTOMERS, path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_corrupt_binary_formats(tmp_path, suffix):
+    path = tmp_path / f"c{suffix}"
+    path.write_bytes(b"this is not a real file")
+    with pytest.raises(InputError, match=f"c{suffix}: cannot read"):
+        read_table(CUSTOMERS, path)
+
+
+# --------------------------------------------------------------------------------------------
+# Excel
+
+
+CUSTOMERS_XLSX_ROWS = [
+    ["0033001234", "张三", "居民生活", "220V", 8, "否", D(2024, 1, 5), "正常"],
+    ["0033001235", "某某钢铁有限公司", "大工业", "10kV", 1250, "是", "2023-12-01", "正常"],
+    ["0033001236", "李四", "商业", "0.4kV", 50.0, "N", "20230105", "销户"],
+]
+BILLING_XLSX_ROWS = [
+    ["0033001234", "2024-01", 120, 60.5],
+    ["0033001234", D(2024, 2, 1), "1,234.5", 617.25],
+    ["0033001235", "2024/1", 100000, "52,000"],
+    ["0033001235", "2024年2月", 98000.5, 51000],
+    ["0033001236", 202401, 0, 0],
+]
+
+
+def test_xlsx_with_typed_cells(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [CUSTOMERS_ZH, *CUSTOMERS_XLSX_ROWS]})
+    t = read_table(CUSTOMERS, path)
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert typed(t)[ROW].to_list() == [2, 3, 4]
+    bpath = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [BILLING_ZH, *BILLING_XLSX_ROWS]})
+    assert_frame_equal(typed(read_table(BILLING, bpath), BILLING_EN), EXPECTED_BILLING)
+
+
+def test_xlsx_numeric_id_cells_read_without_decimal_point(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号", "电能表号"], [33001234, 3301000000123], ["0033001235", "007"]]})
+    assert typed(read_table(CUSTOMERS, path)).select("customer_id", "meter_id").rows() == [
+        ("33001234", "3301000000123"),
+        ("0033001235", "007"),
+    ]
+
+
+def test_xlsx_title_row_above_the_header(tmp_path):
+    path = tmp_path / "title_row.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("客户档案")
+        ws.merge_range(0, 0, 0, 3, "国网某供电公司 客户档案（2024年1月）")
+        ws.write_row(1, 0, ["户号", "户名", "用电类别"])
+        ws.write_row(2, 0, ["0033001234", "张三", "居民生活"])
+        ws.write_row(3, 0, ["0033001235", "李四", "大工业"])
+    t = read_table(CUSTOMERS, path)
+    df = typed(t)
+    assert df.select(ROW, "customer_id", "customer_class").rows() == [
+        (3, "0033001234", "residential"),
+        (4, "0033001235", "large_industry"),
+    ]
+
+
+def test_xlsx_title_and_blank_row_above_the_header(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["客户档案 导出日期 2024-02-01"], [], ["户号", "户名"], ["0033001234", "张三"]]})
+    assert typed(read_table(CUSTOMERS, path)).select(ROW, "customer_id").rows() == [(4, "0033001234")]
+
+
+@pytest.mark.xfail(
+    reason="BUG: readers._read_excel numbers rows from the first non-empty row (calamine's range), so a sheet whose "
+    "header is on Excel row 3 below two empty rows reports its first data row as row 2 instead of 4",
+    strict=True,
+)
+def test_xlsx_row_numbers_count_leading_empty_rows(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [[], [], ["户号", "户名"], ["0033001234", "张三"]]})
+    assert typed(read_table(CUSTOMERS, path))[ROW].to_list() == [4]
+
+
+@pytest.mark.parametrize("sheet", ["客户档案", "customers", "Customers"])
+def test_xlsx_sheet_named_after_the_table_is_chosen(tmp_path, sheet):
+    path = write_xlsx(tmp_path / "c.xlsx", {"说明": [["本文件导出自营销系统"], ["户号"], ["not me"]], sheet: [["户号"], ["0033001234"]]})
+    assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["0033001234"]
+
+
+def test_xlsx_without_a_matching_sheet_reads_the_first(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"导出": [["户号"], ["1"]], "其他": [["户号"], ["2"]]})
+    assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["1"]
+
+
+@pytest.mark.xfail(
+    reason="BUG: readers._read_excel reads every sheet with raise_if_empty=True, so a workbook whose data is on "
+    "Sheet1 but which also has empty Sheet2/Sheet3 (Excel's default) raises InputError 'cannot read as an Excel "
+    "workbook (NoDataError: empty Excel sheet ... set `raise_if_empty=False`.)' instead of loading Sheet1",
+    strict=True,
+)
+def test_xlsx_with_extra_empty_sheets(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号"], ["0033001234"]], "Sheet2": [], "Sheet3": []})
+    assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["0033001234"]
+
+
+@pytest.mark.xfail(
+    reason="BUG: an xlsx whose only sheet is empty raises InputError with a multi-line polars message advising "
+    "`raise_if_empty=False` instead of the intended one-line 'the sheet is empty' (that branch is unreachable)",
+    strict=True,
+)
+def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
+    with pytest.raises(InputError) as info:
+        read_table(CUSTOMERS, path)
+    assert "\n" not in str(info.value)
+    assert "empty" in str(info.value)
+
+
+def test_xlsx_without_a_recognisable_header(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["编号", "名称"], ["1", "a"]]})
+    with pytest.raises(InputError, match=r"c\.xlsx: no header row with customer_id in the first 20 rows of sheet 'Sheet1'"):
+        read_table(CUSTOMERS, path)
+
+
+def test_xlsx_billing_header_needs_every_required_column(tmp_path):
+    path = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [["户号", "账期"], ["1", "2024-01"]]})
+    with pytest.raises(InputError, match="customer_id, kwh, period"):
+        read_table(BILLING, path)
+
+
+def test_xlsx_duplicate_and_blank_headers_become_distinct_columns(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号", "备注", "备注", None, "x"], ["1", "a", "b", "c", "d"]]})
+    df = typed(read_table(CUSTOMERS, path))
+    assert df.select("customer_id", "备注", "备注_2", "column_4", "x").row(0) == ("1", "a", "b", "c", "d")
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+
+
+def _parquet_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
+    customers = EXPECTED_CUSTOMERS.with_columns(
+        customer_class=pl.Series(["居民生活", "大工业", "商业"]), status=pl.Series(["正常", "正常", "销户"])
+    )
+    return customers, EXPECTED_BILLING
+
+
+def test_parquet_with_native_types(tmp_path):
+    customers, billing = _parquet_frames()
+    customers.write_parquet(tmp_path / "customers.parquet")
+    billing.write_parquet(tmp_path / "billing.pq")
+    t = read_table(CUSTOMERS, tmp_path / "customers.parquet")
+    assert t.encoding is None and t.delimiter is None
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert_frame_equal(typed(read_table(BILLING, tmp_path / "billing.pq"), BILLING_EN), EXPECTED_BILLING)
+
+
+def test_parquet_with_text_columns_and_zh_names(tmp_path):
+    df = pl.DataFrame([pl.Series(h, col, dtype=pl.String) for h, col in zip(BILLING_ZH, zip(*BILLING_ROWS))])
+    df.write_parquet(tmp_path / "b.parquet")
+    assert_frame_equal(typed(read_table(BILLING, tmp_path / "b.parquet"), BILLING_EN), EXPECTED_BILLING)
+
+
+def test_parquet_integer_ids_become_text(tmp_path):
+    pl.DataFrame({"customer_id": [33001234], "period": ["2024-01"], "kwh": [1]}).write_parquet(tmp_path / "b.parquet")
+    assert typed(read_table(BILLING, tmp_path / "b.parquet"))["customer_id"].to_list() == ["33001234"]
+
+
+def test_parquet_period_timestamp_is_its_month(tmp_path):
+    pl.DataFrame({"customer_id": ["1"], "period": [dt.datetime(2024, 3, 17, 9)], "kwh": [1.0]}).write_parquet(
+        tmp_path / "b.parquet"
+    )
+    assert typed(read_table(BILLING, tmp_path / "b.parquet"))["period"].to_list() == [D(2024, 3, 1)]
+
+
+@pytest.mark.parametrize("by", ["period", "customer_id"])
+def test_hive_partitioned_parquet_directory(tmp_path, by):
+    billing = EXPECTED_BILLING.with_columns(pl.col("period").dt.strftime("%Y-%m"))
+    billing.write_parquet(tmp_path / "billing", partition_by=by)
+    t = read_table(BILLING, tmp_path / "billing")
+    got = typed(t, BILLING_EN).sort("customer_id", "period")
+    assert_frame_equal(got, EXPECTED_BILLING.sort("customer_id", "period"))
+    assert sorted(typed(t)[ROW].to_list()) == [1, 2, 3, 4, 5]
+
+
+def test_directory_of_non_parquet_files(tmp_path):
+    (tmp_path / "billing").mkdir()
+    (tmp_path / "billing" / "part-0.parquet").write_text("hello")
+    with pytest.raises(InputError, match="cannot read as Parquet"):
+        read_table(BILLING, tmp_path / "billing")
+
+
+# --------------------------------------------------------------------------------------------
+# Leading zeros in every format; the key acceptance test
+
+
+def _write_all_formats(tmp_path: Path) -> dict[str, dict[str, Path]]:
+    out: dict[str, dict[str, Path]] = {}
+    d = tmp_path / "gbk"
+    out["gbk-csv-zh"] = {
+        "customers": write_csv(d / "customers.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding="gbk"),
+        "billing": write_csv(d / "billing.csv", BILLING_ZH, BILLING_ROWS, encoding="gbk"),
+    }
+    d = tmp_path / "bom"
+    out["utf8-bom-csv-en"] = {
+        "customers": write_csv(d / "customers.csv", CUSTOMERS_EN, CUSTOMERS_ROWS, encoding="utf-8-sig"),
+        "billing": write_csv(d / "billing.csv", BILLING_EN, BILLING_ROWS, encoding="utf-8-sig"),
+    }
+    d = tmp_path / "xlsx"
+    d.mkdir()
+    out["xlsx-zh"] = {
+        "customers": write_xlsx(d / "客户档案.xlsx", {"客户档案": [CUSTOMERS_ZH, *CUSTOMERS_XLSX_ROWS]}),
+        "billing": write_xlsx(d / "电费账单.xlsx", {"电费": [BILLING_ZH, *BILLING_XLSX_ROWS]}),
+    }
+    d = tmp_path / "parquet"
+    d.mkdir()
+    customers, billing = _parquet_frames()
+    customers.write_parquet(d / "customers.parquet")
+    billing.write_parquet(d / "billing.parquet")
+    out["parquet"] = {"customers": d / "customers.parquet", "billing": d / "billing.parquet"}
+    return out
+
+
+def test_same_data_in_every_format_loads_to_identical_frames(tmp_path):
+    """GBK CSV with Chinese headers, UTF-8-BOM CSV, XLSX and Parquet of one dataset give one typed dataset."""
+    frames = {}
+    for fmt, files in _write_all_formats(tmp_path).items():
+        ds = load_dataset(None, files)
+        assert ds.structural == []
+        frames[fmt] = {name: ds[name].typed().collect() for name in ("customers", "billing")}
+    first_row = {"gbk-csv-zh": 2, "utf8-bom-csv-en": 2, "xlsx-zh": 2, "parquet": 1}  # header = line 1; Parquet has none
+    for fmt, tables in frames.items():
+        for name, df in tables.items():
+            assert df[ROW].to_list() == list(range(first_row[fmt], first_row[fmt] + df.height)), (fmt, name)
+    reference = frames["gbk-csv-zh"]
+    assert_frame_equal(reference["customers"].select(CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert_frame_equal(reference["billing"].select(BILLING_EN), EXPECTED_BILLING)
+    for fmt, tables in frames.items():
+        for name in ("customers", "billing"):
+            # every column (all canonical columns, same dtypes, same order), not only the ones in the files
+            try:
+                assert_frame_equal(tables[name].drop(ROW), reference[name].drop(ROW))
+            except AssertionError as exc:
+                raise AssertionError(f"{fmt} {name} differs from the GBK CSV: {exc}") from None
+
+
+@pytest.mark.parametrize("fmt", ["gbk-csv-zh", "utf8-bom-csv-en", "xlsx-zh", "parquet"])
+def test_ids_keep_leading_zeros_in_every_format(tmp_path, fmt):
+    files = _write_all_formats(tmp_path)[fmt]
+    ds = load_dataset(None, files)
+    assert ds["customers"].typed().collect()["customer_id"].to_list() == IDS
+    assert ds["billing"].typed().collect()["customer_id"].str.starts_with("00").all()
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets
+
+
+def test_dataset_directory_with_chinese_file_names_and_mixed_formats(tmp_path):
+    write_csv(tmp_path / "客户档案.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding="gb18030")
+    write_xlsx(tmp_path / "电费账单.xlsx", {"Sheet1": [BILLING_ZH, *BILLING_XLSX_ROWS]})
+    pl.DataFrame({"customer_id": [IDS[0]], "period": ["2024-01"], "avg_load_kw": [1.0], "max_load_kw": [2.0]}).write_parquet(
+        tmp_path / "load", partition_by="period"
+    )
+    (tmp_path / "README.md").write_text("notes")
+    (tmp_path / "events.json").write_text("[]")
+    ds = load_dataset(tmp_path)
+    assert isinstance(ds, Dataset)
+    assert set(ds.tables) == {"customers", "billing", "load"}
+    assert ds.structural == []
+    assert "customers" in ds and "events" not in ds
+    assert ds["load"].source == tmp_path / "load"
+    assert_frame_equal(typed(ds["billing"], BILLING_EN), EXPECTED_BILLING)
+
+
+def test_files_given_one_by_one_win_over_the_directory(tmp_path, make_dataset):
+    data = make_dataset()
+    other = write_csv(tmp_path / "other.csv", ["户号"], [["9"]])
+    ds = load_dataset(data, {"customers": other})
+    assert ds["customers"].source == other
+    assert ds["billing"].source == data / "billing.csv"
+
+
+def test_dataset_aliases_are_per_table(tmp_path):
+    write_csv(tmp_path / "customers.csv", ["户号", "本月电量"], [["1", "5"]])
+    write_csv(tmp_path / "billing.csv", ["户号", "账期", "本月电量"], [["1", "2024-01", "5"]])
+    ds = load_dataset(tmp_path, aliases={"billing": {"本月电量": "kwh"}})
+    assert ds.structural == []
+    assert "本月电量" in ds["customers"].typed().collect_schema().names()
+    assert typed(ds["billing"])["kwh"].to_list() == [5.0]
+
+
+def test_dataset_without_required_tables(tmp_path):
+    write_csv(tmp_path / "load.csv", ["户号", "账期", "平均负荷", "最大负荷"], [["1", "2024-01", "1", "2"]])
+    ds = load_dataset(tmp_path)
+    assert len(ds.structural) == 2
+    assert "required table 'customers' (客户档案) not found" in ds.structural[0]
+    assert "required table 'billing' (电费账单) not found" in ds.structural[1]
+
+
+def test_dataset_missing_required_column_names_it_in_chinese_too(tmp_path, make_dataset):
+    data = make_dataset(billing=[])
+    write_csv(data / "billing.csv", ["户号", "账期"], [["0033001234", "2024-01"]])
+    ds = load_dataset(data)
+    assert ds.structural == [f"{data / 'billing.csv'}: required column 'kwh' (有功电量) missing"]
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(InputError, match="no such directory"):
+        load_dataset(tmp_path / "nope")
+
+
+def test_a_file_is_not_a_dataset_directory(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["户号"], [["1"]])
+    with pytest.raises(InputError, match="not a directory"):
+        load_dataset(path)
+
+
+def test_unreadable_file_in_a_dataset_raises(tmp_path, make_dataset):
+    data = make_dataset()
+    (data / "events.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="events.csv: the file is empty"):
+        load_dataset(data)
+
+
+def test_monthly_load_table(tmp_path):
+    rows = [["0033001234", "2024-01", "1,200.5", "3000"]]
+    t = read_table(LOAD, write_csv(tmp_path / "load.csv", ["户号", "月份", "平均负荷", "最大负荷"], rows))
+    assert typed(t).select("customer_id", "period", "avg_load_kw", "max_load_kw").row(0) == (
+        "0033001234", D(2024, 1, 1), 1200.5, 3000.0
+    )
