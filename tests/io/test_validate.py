@@ -1,0 +1,192 @@
+"""`validate(dataset)`: every structural and row problem, with table, column, rows and an example."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from powercrm.io.readers import load_dataset
+from powercrm.io.validate import MAX_ROWS_SHOWN, Problem, Severity, validate
+from tests.conftest import BILLING_ROWS, BILLING_ZH, CUSTOMERS_ROWS, CUSTOMERS_ZH, write_csv
+
+
+def problems_of(data) -> list[Problem]:
+    return validate(load_dataset(data))
+
+
+def only(problems: list[Problem], check: str) -> Problem:
+    found = [p for p in problems if p.check == check]
+    assert len(found) == 1, problems
+    return found[0]
+
+
+def test_valid_dataset_has_no_problems(make_dataset):
+    assert problems_of(make_dataset()) == []
+
+
+def test_valid_gbk_dataset_has_no_problems(make_dataset):
+    assert problems_of(make_dataset(encoding="gbk")) == []
+
+
+def test_unparsable_number_names_table_column_rows_and_value(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[2][2] = "abc"  # third data row -> source row 4
+    billing[4][2] = "12,5"  # decimal comma -> row 6
+    p = only(problems_of(make_dataset(billing=billing)), "unparsable")
+    assert (p.severity, p.table, p.column, p.count, p.rows, p.example) == (Severity.ERROR, "billing", "kwh", 2, [4, 6], "abc")
+    assert p.line() == "error: billing.kwh: unparsable number in 2 rows (rows 4, 6: 'abc')"
+
+
+def test_unparsable_period_and_date(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[0][1] = "2024-13"
+    customers = [r.copy() for r in CUSTOMERS_ROWS]
+    customers[1][6] = "去年"
+    problems = problems_of(make_dataset(billing=billing, customers=customers))
+    by_column = {(p.table, p.column): p for p in problems}
+    assert by_column[("billing", "period")].rows == [2]
+    assert by_column[("billing", "period")].message == "unparsable period (month)"
+    assert by_column[("customers", "open_date")].rows == [3]
+    assert by_column[("customers", "open_date")].example == "去年"
+
+
+def test_unknown_enum_value_is_a_domain_error(make_dataset):
+    customers = [r.copy() for r in CUSTOMERS_ROWS]
+    customers[2][2] = "工业"
+    p = only(problems_of(make_dataset(customers=customers)), "domain")
+    assert (p.table, p.column, p.rows, p.example) == ("customers", "customer_class", [4], "工业")
+    assert "residential" in p.message and "Chinese" in p.message
+
+
+def test_duplicated_customer_names_the_later_rows(make_dataset):
+    customers = [*CUSTOMERS_ROWS, CUSTOMERS_ROWS[0], CUSTOMERS_ROWS[0]]
+    p = only(problems_of(make_dataset(customers=customers)), "duplicate")
+    assert (p.severity, p.table, p.column, p.count, p.rows, p.example) == (
+        Severity.ERROR, "customers", "customer_id", 2, [5, 6], "0033001234"
+    )
+    assert "first row kept" in p.message
+
+
+def test_blank_required_value(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[1][0] = "  "
+    billing[3][2] = ""
+    problems = [p for p in problems_of(make_dataset(billing=billing)) if p.check == "required"]
+    assert {(p.column, tuple(p.rows)) for p in problems} == {("customer_id", (3,)), ("kwh", (5,))}
+    assert all(p.example is None for p in problems)
+
+
+def test_an_unparsable_required_value_is_reported_once(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[0][2] = "n/a"
+    problems = problems_of(make_dataset(billing=billing))
+    assert [p.check for p in problems] == ["unparsable"]
+
+
+def test_missing_required_column_is_a_structural_error(make_dataset, tmp_path):
+    data = make_dataset()
+    write_csv(data / "billing.csv", ["户号", "账期", "应收电费"], [["0033001234", "2024-01", "5"]])
+    problems = problems_of(data)
+    assert len(problems) == 1
+    p = problems[0]
+    assert (p.severity, p.table, p.column, p.check) == (Severity.ERROR, "dataset", None, "structure")
+    assert "'kwh' (有功电量) missing" in p.message
+    assert p.line().startswith("error: dataset: ") and "billing.csv" in p.line()
+
+
+def test_missing_required_tables(tmp_path):
+    problems = problems_of(tmp_path)
+    assert [p.check for p in problems] == ["structure", "structure"]
+    assert "'customers'" in problems[0].message and "'billing'" in problems[1].message
+
+
+def test_orphan_bill_is_a_warning_with_its_row(make_dataset):
+    billing = [*BILLING_ROWS, ["0099999999", "2024-01", "5", "1"]]
+    p = only(problems_of(make_dataset(billing=billing)), "orphan")
+    assert (p.severity, p.table, p.column, p.rows, p.example, p.count) == (
+        Severity.WARNING, "billing", "customer_id", [7], "0099999999", 1
+    )
+
+
+def test_id_with_leading_zeros_is_not_an_orphan_of_its_number(make_dataset):
+    billing = [["33001234", "2024-01", "5", "1"]]  # 0033001234 without zeros is another customer
+    assert only(problems_of(make_dataset(billing=billing)), "orphan").rows == [2]
+
+
+def test_negative_energy_is_a_warning(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[1][2] = "-1,234.5"
+    p = only(problems_of(make_dataset(billing=billing)), "negative")
+    assert (p.severity, p.column, p.rows, p.example) == (Severity.WARNING, "kwh", [3], "-1234.5")
+
+
+def test_several_bills_for_one_customer_month_is_a_warning(make_dataset):
+    billing = [*BILLING_ROWS, ["0033001234", "2024年1月", "-20", "-10"]]  # an adjustment bill (退补)
+    problems = problems_of(make_dataset(billing=billing))
+    p = only(problems, "several_rows")
+    assert p.severity is Severity.WARNING
+    assert p.rows == [2, 7] and p.example == "0033001234 2024-01"
+
+
+def test_duplicate_monthly_load_rows(make_dataset):
+    data = make_dataset()
+    rows = [["0033001234", "2024-01", "1", "2"], ["0033001234", "202401", "3", "4"]]
+    write_csv(data / "负荷.csv", ["户号", "账期", "平均负荷", "最大负荷"], rows)
+    p = only(problems_of(data), "duplicate")
+    assert (p.table, p.column, p.rows) == ("load", "customer_id+period", [3])
+
+
+def test_errors_come_before_warnings(make_dataset):
+    billing = [*BILLING_ROWS, ["0099999999", "2024-01", "5", "1"], ["0033001234", "2024-03", "x", "1"]]
+    problems = problems_of(make_dataset(billing=billing))
+    severities = [p.severity for p in problems]
+    assert severities == sorted(severities, key=lambda s: s != Severity.ERROR)
+    assert Severity.ERROR in severities and Severity.WARNING in severities
+
+
+def test_only_the_first_rows_are_listed_but_all_are_counted(make_dataset):
+    billing = [["0033001234", f"2024-{m:02d}", "bad", "1"] for m in range(1, 13)]
+    p = only(problems_of(make_dataset(billing=billing)), "unparsable")
+    assert p.count == 12
+    assert p.rows == list(range(2, 2 + MAX_ROWS_SHOWN))
+    assert p.line().endswith(f"(rows {', '.join(map(str, p.rows))}, …: 'bad')")
+
+
+def test_problems_are_json_serialisable(make_dataset):
+    billing = [*BILLING_ROWS, ["0033001234", "2024-03", "x", "1"]]
+    p = only(problems_of(make_dataset(billing=billing)), "unparsable")
+    assert json.loads(json.dumps(p.as_dict())) == {
+        "severity": "error", "table": "billing", "column": "kwh", "check": "unparsable",
+        "message": "unparsable number", "count": 1, "rows": [7], "example": "x",
+    }
+
+
+@pytest.mark.parametrize(
+    ("problem", "line"),
+    [
+        (Problem(Severity.ERROR, "billing", "kwh", "unparsable", "unparsable number", 1, [7], "abc"),
+         "error: billing.kwh: unparsable number in 1 row (row 7: 'abc')"),
+        (Problem(Severity.WARNING, "billing", "customer_id", "orphan", "not in customers", 2, [3, 4], None),
+         "warning: billing.customer_id: not in customers in 2 rows (rows 3, 4)"),
+        (Problem(Severity.ERROR, "dataset", None, "structure", "required table 'billing' (电费账单) not found"),
+         "error: dataset: required table 'billing' (电费账单) not found"),
+    ],
+)
+def test_problem_line(problem, line):
+    assert problem.line() == line
+
+
+def test_validation_reads_every_format(tmp_path):
+    """The same broken cell is found with the same row in CSV and XLSX (header = line 1)."""
+    import polars as pl
+
+    rows = [["0033001234", "2024-01", "5"], ["0033001234", "2024-02", "oops"]]
+    write_csv(tmp_path / "csv" / "billing.csv", BILLING_ZH[:3], rows)
+    write_csv(tmp_path / "csv" / "customers.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS)
+    (tmp_path / "xlsx").mkdir()
+    pl.DataFrame(rows, schema=BILLING_ZH[:3], orient="row").write_excel(tmp_path / "xlsx" / "billing.xlsx")
+    write_csv(tmp_path / "xlsx" / "customers.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS)
+    for fmt in ("csv", "xlsx"):
+        p = only(problems_of(tmp_path / fmt), "unparsable")
+        assert (p.table, p.column, p.rows, p.example) == ("billing", "kwh", [3], "oops"), fmt
