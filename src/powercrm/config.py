@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from powercrm.audit.config import AuditConfig
 from powercrm.errors import ConfigError
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.io.schema import TABLES
@@ -50,6 +51,7 @@ class Config(BaseModel):
     indicators: IndicatorConfig = Field(default_factory=IndicatorConfig, description="indicators B11-B42: windows, piecewise breakpoints, M, unit fees (SPEC §3)")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig, description="1-5 scores, value matrix and grades (SPEC §5)")
     credit: CreditConfig = Field(default_factory=CreditConfig, description="credit grade A-D and dishonesty flags (SPEC §6)")
+    audit: AuditConfig = Field(default_factory=AuditConfig, description="audit rules A01-A09, U01-U10, L01: thresholds and severities (SPEC §7)")
 
 
 def _describe(exc: ValidationError, source: str) -> str:

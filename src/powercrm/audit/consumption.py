@@ -1,0 +1,317 @@
+"""Consumption and billing rules U01–U09 (用电与电费稽查, SPEC §7) over active customers' months.
+
+Monthly rules give one finding per customer-month. Run rules (U01, U08 arrears, U09) give one per
+run of consecutive calendar months that each have a billing row, dated at the run's first month.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from powercrm.audit.config import AuditConfig
+from powercrm.audit.data import AuditData
+from powercrm.audit.finding import empty_findings, findings, month_text, num, rule
+
+RUN = "_run"
+
+
+def runs(months: pl.LazyFrame, flag: pl.Expr, continues: pl.Expr | None = None) -> pl.LazyFrame:
+    """The flagged customer-months of `months`, each labelled with the id of its run (`_run`).
+
+    A run is a stretch of flagged rows of one customer in consecutive calendar months (month
+    index step 1); `continues` adds a condition for a row to extend the run of the row before it
+    (e.g. the same kWh). Run ids are a cumulative sum of run starts over the sorted rows: no loop.
+    """
+    flagged = flag.fill_null(False)
+    previous_flagged = flagged.shift(1).over("customer_id").fill_null(False)
+    next_month = (pl.col("month") - pl.col("month").shift(1).over("customer_id")) == 1
+    extends = previous_flagged & next_month.fill_null(False)
+    if continues is not None:
+        extends = extends & continues.fill_null(False)
+    return (
+        months.sort("customer_id", "month")
+        .with_columns(_flagged=flagged, _start=flagged & ~extends)
+        .with_columns(pl.col("_start").cum_sum().alias(RUN))
+        .filter("_flagged")
+        .drop("_flagged", "_start")
+    )
+
+
+def run_summary(flagged: pl.LazyFrame, min_months: int, *aggregates: pl.Expr) -> pl.LazyFrame:
+    """One row per run of at least `min_months`: the customer's archive columns, first and last period, months."""
+    return (
+        flagged.group_by(RUN)
+        .agg(
+            pl.col("customer_id", "line_id", "area_id").first(),
+            first=pl.col("period").min(),
+            last=pl.col("period").max(),
+            months=pl.len().cast(pl.Int64),
+            *aggregates,
+        )
+        .filter(pl.col("months") >= min_months)
+    )
+
+
+@rule("U01", "consumption", "连续零电量", "zero kWh for consecutive months")
+def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    n = cfg.U01.min_months
+    hits = run_summary(runs(data.months, pl.col("kwh") == 0), n)
+    return findings(
+        hits,
+        "U01",
+        cfg.U01.severity,
+        period=pl.col("first"),
+        value=pl.col("months").cast(pl.Float64),
+        threshold=pl.lit(float(n)),
+        message_zh=pl.format("{}至{}连续{}个月零电量", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
+        message_en=pl.format("zero kWh for {} consecutive months, {} to {}", "months", month_text(pl.col("first")), month_text(pl.col("last"))),
+        evidence=pl.format("first={}; last={}; months={}", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
+    )
+
+
+@rule("U02", "consumption", "电量突降", "sudden drop in kWh")
+def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    c = cfg.U02
+    # the calendar months before this one ("closed left" leaves the month itself out); a month
+    # without a billing row is simply absent, so min_samples counts the months present
+    median = pl.col("kwh").rolling_median_by(
+        "period", window_size=f"{c.history_months}mo", closed="left", min_samples=c.min_history_months
+    ).over("customer_id")
+    limit = pl.col("_median") * c.drop_ratio
+    hits = data.months.with_columns(_median=median).filter(pl.col("kwh") < limit)
+    return findings(
+        hits,
+        "U02",
+        c.severity,
+        period=pl.col("period"),
+        value=pl.col("kwh"),
+        threshold=limit,
+        message_zh=pl.format(
+            "电量{} kWh低于前{}个月中位数{} kWh的{}，疑似窃电",
+            num(pl.col("kwh")), pl.lit(c.history_months), num(pl.col("_median")), pl.lit(f"{c.drop_ratio:.0%}"),
+        ),
+        message_en=pl.format(
+            "{} kWh is below {} of the median {} kWh of the previous {} months (theft suspicion)",
+            num(pl.col("kwh")), pl.lit(f"{c.drop_ratio:.0%}"), num(pl.col("_median")), pl.lit(c.history_months),
+        ),
+        evidence=pl.format("kwh={}; history_median={}; ratio={}", num(pl.col("kwh")), num(pl.col("_median")), num(pl.col("kwh") / pl.col("_median"), 3)),
+    )
+
+
+@rule("U03", "consumption", "电量超过容量上限", "kWh above the physical maximum")
+def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    hours = pl.col("period").dt.days_in_month().cast(pl.Float64) * 24
+    limit = pl.col("contract_capacity_kva") * hours * cfg.U03.multiplier
+    hits = data.months.filter(pl.col("kwh") > limit)
+    return findings(
+        hits,
+        "U03",
+        cfg.U03.severity,
+        period=pl.col("period"),
+        value=pl.col("kwh"),
+        threshold=limit,
+        message_zh=pl.format(
+            "电量{} kWh超过合同容量{} kVA满负荷运行{}小时的上限{} kWh（倍率或互感器变比错误？）",
+            num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours), num(limit),
+        ),
+        message_en=pl.format(
+            "{} kWh exceeds {} kWh, the contract capacity {} kVA running flat out for {} hours (multiplier or CT ratio error?)",
+            num(pl.col("kwh")), num(limit), num(pl.col("contract_capacity_kva")), num(hours),
+        ),
+        evidence=pl.format("kwh={}; contract_capacity_kva={}; hours={}", num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours)),
+    )
+
+
+@rule("U04", "consumption", "最大负荷超过合同容量", "maximum load above contract capacity")
+def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    if data.load is None:
+        return empty_findings()
+    limit = pl.col("contract_capacity_kva") * cfg.U04.capacity_factor
+    hits = data.load.filter(pl.col("max_load_kw") > limit)
+    return findings(
+        hits,
+        "U04",
+        cfg.U04.severity,
+        period=pl.col("period"),
+        value=pl.col("max_load_kw"),
+        threshold=limit,
+        message_zh=pl.format("最大负荷{} kW超过合同容量{} kVA，疑似私自增容", num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva"))),
+        message_en=pl.format(
+            "maximum load {} kW exceeds contract capacity {} kVA (private capacity increase?)",
+            num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva")),
+        ),
+        evidence=pl.format("max_load_kw={}; avg_load_kw={}; contract_capacity_kva={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")).fill_null(""), num(pl.col("contract_capacity_kva"))),
+    )
+
+
+@rule("U05", "consumption", "功率因数不达标", "power factor below standard")
+def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    if not data.has("billing", "kvarh"):
+        data.notes.append("U05: billing has no kvarh column; not checked")
+        return empty_findings()
+    kwh, kvarh = pl.col("kwh"), pl.col("kvarh")
+    pf = kwh / (kwh.pow(2) + kvarh.pow(2)).sqrt()
+    # a month without active energy has no meaningful power factor
+    hits = data.months.filter((kwh > 0) & kvarh.is_not_null()).with_columns(_pf=pf).filter(pl.col("_pf") < pl.col("pf_standard"))
+    return findings(
+        hits,
+        "U05",
+        cfg.U05.severity,
+        period=pl.col("period"),
+        value=pl.col("_pf"),
+        threshold=pl.col("pf_standard"),
+        message_zh=pl.format("月功率因数{}低于考核标准{}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
+        message_en=pl.format("monthly power factor {} below the standard {}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
+        evidence=pl.format("kwh={}; kvarh={}", num(kwh), num(kvarh)),
+    )
+
+
+_NEGATIVE = {
+    "kwh": ("有功电量", "kWh"),
+    "kvarh": ("无功电量", "kvarh"),
+    "amount_due": ("应收电费", "amount_due"),
+    "amount_paid": ("实收电费", "amount_paid"),
+    "late_fee": ("违约金", "late_fee"),
+    "transmission_fee": ("输电费用", "transmission_fee"),
+}
+
+
+@rule("U06", "consumption", "负值或负荷异常", "negative values or load inconsistent")
+def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    frame = data.months.select("customer_id", "period", *_NEGATIVE)
+    if data.load is not None:
+        frame = frame.join(
+            data.load.select("customer_id", "period", "avg_load_kw", "max_load_kw"),
+            on=["customer_id", "period"],
+            how="full",
+            coalesce=True,
+        )
+    else:
+        frame = frame.with_columns(avg_load_kw=pl.lit(None, pl.Float64), max_load_kw=pl.lit(None, pl.Float64))
+    frame = frame.join(data.active.select("customer_id", "line_id", "area_id"), on="customer_id", how="inner")
+    load_inverted = pl.col("max_load_kw") < pl.col("avg_load_kw")
+    problems = [(pl.col(c) < 0, pl.col(c)) for c in _NEGATIVE] + [(load_inverted, pl.col("max_load_kw") - pl.col("avg_load_kw"))]
+    any_problem = pl.any_horizontal(p.fill_null(False) for p, _ in problems)
+
+    def listing(parts: list[pl.Expr], separator: str) -> pl.Expr:
+        return pl.concat_str(parts, separator=separator, ignore_nulls=True)
+
+    zh = [pl.when(pl.col(c) < 0).then(pl.format("{}为负（{}）", pl.lit(z), num(pl.col(c)))) for c, (z, _) in _NEGATIVE.items()]
+    en = [pl.when(pl.col(c) < 0).then(pl.format("negative {} ({})", pl.lit(e), num(pl.col(c)))) for c, (_, e) in _NEGATIVE.items()]
+    zh.append(pl.when(load_inverted).then(pl.format("最大负荷{} kW低于平均负荷{} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
+    en.append(pl.when(load_inverted).then(pl.format("maximum load {} kW below average load {} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
+    return findings(
+        frame.filter(any_problem),
+        "U06",
+        cfg.U06.severity,
+        period=pl.col("period"),
+        value=pl.coalesce(pl.when(p).then(v) for p, v in problems),
+        threshold=pl.lit(0.0),
+        message_zh=listing(zh, "；"),
+        message_en=listing(en, "; "),
+        evidence=listing(
+            [pl.when(pl.col(c) < 0).then(pl.format(f"{c}={{}}", num(pl.col(c)))) for c in _NEGATIVE]
+            + [pl.when(load_inverted).then(pl.format("max_load_kw={}; avg_load_kw={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw"))))],
+            "; ",
+        ),
+    )
+
+
+def _class_bound(cfg: AuditConfig, side: int) -> pl.Expr:
+    """U07 band edge (0 low, 1 high) for the customer's class: its override, else the default band."""
+    bound = pl.lit(cfg.U07.unit_price_band[side])
+    for klass, band in cfg.U07.unit_price_band_by_class.items():
+        bound = pl.when(pl.col("customer_class") == klass).then(pl.lit(band[side])).otherwise(bound)
+    return bound
+
+
+@rule("U07", "consumption", "电费与电量不符", "bill inconsistent with energy")
+def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    if not data.has("billing", "amount_due"):
+        data.notes.append("U07: billing has no amount_due column; not checked")
+        return empty_findings()
+    kwh, due = pl.col("kwh"), pl.col("amount_due")
+    price = due / kwh
+    low, high = _class_bound(cfg, 0), _class_bound(cfg, 1)
+    unbilled = due.is_null() | (due == 0)
+    hits = data.months.filter((kwh > 0) & (unbilled | (price < low) | (price > high)))
+    return findings(
+        hits,
+        "U07",
+        cfg.U07.severity,
+        period=pl.col("period"),
+        value=pl.when(~unbilled).then(price),
+        threshold=pl.when(unbilled).then(None).when(price < low).then(low).otherwise(high),
+        message_zh=pl.when(unbilled)
+        .then(pl.format("有功电量{} kWh但应收电费为零或空", num(kwh)))
+        .otherwise(pl.format("电价{}元/kWh不在{}–{}元/kWh之间", num(price, 3), num(low), num(high))),
+        message_en=pl.when(unbilled)
+        .then(pl.format("{} kWh with zero or missing amount_due", num(kwh)))
+        .otherwise(pl.format("unit price {} 元/kWh outside {}–{} 元/kWh", num(price, 3), num(low), num(high))),
+        evidence=pl.format("kwh={}; amount_due={}; customer_class={}", num(kwh), num(due).fill_null(""), pl.col("customer_class").fill_null("")),
+    )
+
+
+@rule("U08", "consumption", "连续欠费或多缴", "arrears in consecutive months, or overpayment")
+def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    c = cfg.U08
+    absent = [col for col in ("amount_due", "amount_paid") if not data.has("billing", col)]
+    if absent:
+        data.notes.append(f"U08: billing has no {' or '.join(absent)} column; not checked")
+        return empty_findings()
+    # money is in fen: compare rounded amounts so float sums of adjustment bills do not make arrears
+    due, paid = pl.col("amount_due").round(2), pl.col("amount_paid").round(2)
+    owed = pl.col("_owed")
+    runs_ = run_summary(runs(data.months.with_columns(_owed=due - paid), owed > 0), c.min_months, owed.sum().alias("owed"))
+    arrear_runs = findings(
+        runs_,
+        "U08",
+        c.severity,
+        period=pl.col("first"),
+        value=pl.col("months").cast(pl.Float64),
+        threshold=pl.lit(float(c.min_months)),
+        message_zh=pl.format(
+            "{}至{}连续{}个月欠费，共欠{}元", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))
+        ),
+        message_en=pl.format(
+            "arrears in {} consecutive months, {} to {}, {} 元 in total", "months", month_text(pl.col("first")), month_text(pl.col("last")), num(pl.col("owed"))
+        ),
+        evidence=pl.format("first={}; last={}; months={}; owed={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))),
+    )
+    over = paid - due
+    overpaid = findings(
+        data.months.filter(over > c.overpayment_yuan),
+        "U08",
+        c.overpayment_severity,
+        period=pl.col("period"),
+        value=over,
+        threshold=pl.lit(c.overpayment_yuan),
+        message_zh=pl.format("实收电费{}元超过应收{}元，多缴{}元", num(paid), num(due), num(over)),
+        message_en=pl.format("paid {} 元 against {} 元 due: overpaid by {} 元", num(paid), num(due), num(over)),
+        evidence=pl.format("amount_due={}; amount_paid={}", num(due), num(paid)),
+    )
+    return pl.concat([arrear_runs, overpaid])
+
+
+@rule("U09", "consumption", "电量长期不变（估抄）", "flat line: identical kWh")
+def flat_line(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    n = cfg.U09.min_months
+    kwh = pl.col("kwh").round(3)
+    same = kwh == kwh.shift(1).over("customer_id")
+    hits = run_summary(runs(data.months, pl.col("kwh") != 0, continues=same), n, pl.col("kwh").first().alias("_kwh"))
+    return findings(
+        hits,
+        "U09",
+        cfg.U09.severity,
+        period=pl.col("first"),
+        value=pl.col("months").cast(pl.Float64),
+        threshold=pl.lit(float(n)),
+        message_zh=pl.format(
+            "{}至{}连续{}个月电量均为{} kWh，疑似估抄", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("_kwh"))
+        ),
+        message_en=pl.format(
+            "identical {} kWh for {} consecutive months, {} to {} (estimated readings?)", num(pl.col("_kwh")), "months", month_text(pl.col("first")), month_text(pl.col("last"))
+        ),
+        evidence=pl.format("first={}; last={}; months={}; kwh={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("_kwh"))),
+    )
+

@@ -1,0 +1,117 @@
+"""The frames every audit rule reads, prepared once from the usable tables.
+
+Billing rows are summed per customer-month first (adjustment bills 退补 are normal), so "a month"
+in every rule is a customer-month. `month` is the month index year·12 + month − 1: consecutive
+calendar months differ by exactly 1, which is how runs are found without a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from powercrm.io.usable import UsableTables
+
+# archive columns copied onto monthly rows, so monthly findings carry the line and area and rules
+# can compare energy with capacity without another join
+ARCHIVE_ON_MONTHS = ["line_id", "area_id", "customer_class", "contract_capacity_kva", "pf_standard", "voltage_kv"]
+BILL_SUMS = ["kwh", "kvarh", "amount_due", "amount_paid", "late_fee", "transmission_fee"]
+
+
+def month_index(period: pl.Expr) -> pl.Expr:
+    return period.dt.year().cast(pl.Int32) * 12 + period.dt.month().cast(pl.Int32) - 1
+
+
+def sum_or_null(column: str) -> pl.Expr:
+    """Sum of a column that is null when every summed value is null (missing stays missing)."""
+    return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum()).alias(column)
+
+
+def is_active(status: pl.Expr) -> pl.Expr:
+    """SPEC §2: status not cancelled; an empty status is active."""
+    return status.is_null() | (status != "cancelled")
+
+
+@dataclass
+class AuditData:
+    """Lazy frames shared by the rules, and which optional input columns exist at all.
+
+    customers: every usable archive row, with `active`.
+    active: the active customers (the population of archive and consumption rules).
+    all_months: billing per customer-month of every customer, cancelled included (line loss needs them).
+    months: billing per customer-month of active customers, with `month` and archive columns.
+    load: monthly load of active customers (from `load` and/or `load_interval`), or None.
+    supply: supplied energy per line/area row, or None.
+    duplicate_ids: customer_id with `extra_rows`, the rows rejected as repeats of it.
+    """
+
+    customers: pl.LazyFrame
+    active: pl.LazyFrame
+    all_months: pl.LazyFrame
+    months: pl.LazyFrame
+    load: pl.LazyFrame | None
+    supply: pl.LazyFrame | None
+    duplicate_ids: pl.LazyFrame
+    present: Mapping[str, set[str]] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def has(self, table: str, column: str) -> bool:
+        """Whether the input had `column` in `table` (True when presence is unknown)."""
+        if self.present is None:
+            return True
+        return column in self.present.get(table, set())
+
+
+def _monthly_load(tables: UsableTables) -> pl.LazyFrame | None:
+    """Monthly avg/max load from the `load` table and interval readings (the `load` row wins a clash)."""
+    columns = ["customer_id", "period", "avg_load_kw", "max_load_kw"]
+    monthly = tables.get("load")
+    readings = tables.get("load_interval")
+    if readings is not None:
+        # SPEC §2: a reading belongs to the calendar month of its timestamp
+        from_readings = (
+            readings.filter(pl.col("timestamp").is_not_null() & pl.col("load_kw").is_not_null())
+            .group_by("customer_id", period=pl.col("timestamp").dt.truncate("1mo").cast(pl.Date))
+            .agg(avg_load_kw=pl.col("load_kw").mean(), max_load_kw=pl.col("load_kw").max())
+            .select(columns)
+        )
+        if monthly is None:
+            return from_readings
+        monthly = monthly.select(columns)
+        return pl.concat([monthly, from_readings.join(monthly, on=["customer_id", "period"], how="anti")])
+    return monthly.select(columns) if monthly is not None else None
+
+
+def prepare(tables: UsableTables, present: Mapping[str, set[str]] | None = None) -> AuditData:
+    """The shared frames from the usable tables; `present` names the columns each input file really had."""
+    customers = tables.tables["customers"].with_columns(active=is_active(pl.col("status")))
+    active = customers.filter("active")
+    all_months = (
+        tables.tables["billing"]
+        .group_by("customer_id", "period")
+        .agg(sum_or_null(c) for c in BILL_SUMS)
+        .with_columns(month=month_index(pl.col("period")))
+    )
+    months = all_months.join(
+        active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner"
+    ).sort("customer_id", "month")
+    load = _monthly_load(tables)
+    if load is not None:
+        load = load.join(active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner")
+    duplicate_ids = (
+        tables.rejects.filter((pl.col("table") == "customers") & pl.col("reason").str.starts_with("duplicate customer_id"))
+        .group_by("customer_id")
+        .agg(extra_rows=pl.len().cast(pl.Int64))
+    )
+    return AuditData(
+        customers=customers,
+        active=active,
+        all_months=all_months,
+        months=months,
+        load=load,
+        supply=tables.get("supply"),
+        duplicate_ids=duplicate_ids,
+        present=present,
+    )

@@ -1,0 +1,135 @@
+"""Run the audit: choose rules, evaluate them in one polars query, and summarise the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+# the rule modules register their rules on import, in the order findings are listed
+from powercrm.audit import archive, consumption, line_loss, theft  # noqa: F401
+from powercrm.audit.config import AuditConfig
+from powercrm.audit.data import prepare
+from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES, SEVERITIES, SEVERITY_RANK
+from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
+from powercrm.audit.theft import THEFT_SCHEMA
+from powercrm.errors import UsageError
+from powercrm.io.usable import UsableTables
+
+
+@dataclass
+class AuditResult:
+    """Findings (FINDING_SCHEMA) of the rules run, plus the full tables behind L01 and U10."""
+
+    rules: list[str]
+    findings: pl.DataFrame
+    line_loss: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LINE_LOSS_SCHEMA))
+    suspects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=THEFT_SCHEMA))
+    notes: list[str] = field(default_factory=list)
+
+
+def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> list[str]:
+    """Rule ids to run, in registry order: those named (ids or families, comma-separated, any case),
+    or every rule enabled in the config."""
+    if rules is None:
+        return [r for r in RULES if cfg.rule(r).enabled]
+    names = rules.split(",") if isinstance(rules, str) else list(rules)
+    wanted: set[str] = set()
+    for name in (n.strip() for n in names):
+        if not name:
+            continue
+        if name.upper() in RULES:
+            wanted.add(name.upper())
+        elif name.lower() in FAMILIES:
+            wanted.update(r.id for r in RULES.values() if r.family == name.lower())
+        else:
+            raise UsageError(
+                f"unknown audit rule {name!r}: use rule ids {', '.join(RULES)} or families {', '.join(FAMILIES)}"
+            )
+    if not wanted:
+        raise UsageError("--rules names no rule")
+    return [r for r in RULES if r in wanted]
+
+
+def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
+    order = {r: i for i, r in enumerate(RULES)}
+    return findings.sort(
+        pl.col("rule").replace_strict(order, return_dtype=pl.Int32),
+        pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32),
+        "customer_id",
+        "line_id",
+        "area_id",
+        "period",
+        nulls_last=True,
+    )
+
+
+def run_audit(
+    tables: UsableTables,
+    cfg: AuditConfig | None = None,
+    rules: str | Sequence[str] | None = None,
+    *,
+    present: Mapping[str, set[str]] | None = None,
+) -> AuditResult:
+    """Evaluate the chosen rules over the usable tables.
+
+    `present` names the columns each input file really had (`LoadedTable.present`): a rule that needs
+    an optional column the export lacks is skipped with a note instead of flagging every row.
+    """
+    cfg = cfg or AuditConfig()
+    chosen = select_rules(cfg, rules)
+    data = prepare(tables, present)
+    parts = [RULES[r].check(data, cfg) for r in chosen]
+    queries = [_sorted(pl.concat(parts, how="vertical")) if parts else pl.LazyFrame(schema=FINDING_SCHEMA)]
+    if "L01" in chosen:
+        queries.append(line_loss.line_loss(data))
+    if "U10" in chosen:
+        queries.append(theft.theft_scores(data, cfg))
+    frames = pl.collect_all(queries)
+    result = AuditResult(rules=chosen, findings=frames[0], notes=data.notes)
+    rest = iter(frames[1:])
+    if "L01" in chosen:
+        result.line_loss = next(rest)
+    if "U10" in chosen:
+        result.suspects = next(rest)
+    return result
+
+
+def counts(result: AuditResult) -> pl.DataFrame:
+    """Findings per rule run and severity (zeros included): rule, family, title_zh, title_en, high, medium, low, total."""
+    per = result.findings.group_by("rule", "severity").len()
+    rows = []
+    for r in result.rules:
+        rule_ = RULES[r]
+        n = {s: 0 for s in SEVERITIES}
+        for severity, count in per.filter(pl.col("rule") == r).select("severity", "len").iter_rows():
+            n[severity] = count
+        rows.append(
+            {"rule": r, "family": rule_.family, "title_zh": rule_.title_zh, "title_en": rule_.title_en, **n, "total": sum(n.values())}
+        )
+    schema = {"rule": pl.String, "family": pl.String, "title_zh": pl.String, "title_en": pl.String}
+    schema.update({s: pl.Int64 for s in (*SEVERITIES, "total")})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def top_lines(result: AuditResult, n: int) -> pl.DataFrame:
+    """Lines and areas by loss rate over all assessed months (Σ supplied, Σ billed), worst first."""
+    supplied, billed = pl.col("supplied_kwh"), pl.col("billed_kwh")
+    return (
+        result.line_loss.group_by("level", "line_id", "area_id")
+        .agg(
+            pl.col("voltage_kv", "customers").first(),
+            months=pl.len(),
+            supplied_kwh=supplied.sum(),
+            billed_kwh=billed.sum(),
+        )
+        .with_columns(loss_rate=pl.when(supplied > 0).then((supplied - billed) / supplied))
+        .sort("loss_rate", "level", "line_id", "area_id", descending=[True, False, False, False], nulls_last=True)
+        .head(n)
+    )
+
+
+def top_suspects(result: AuditResult, n: int) -> pl.DataFrame:
+    """The first `n` customers of the theft inspection list."""
+    return result.suspects.head(n)

@@ -1,0 +1,133 @@
+"""The finding table of SPEC §7 and the registry of audit rules.
+
+A rule is a function `(AuditData, AuditConfig) -> LazyFrame` registered once with `@rule`; it
+returns its findings through `findings()`, which puts them in `FINDING_SCHEMA`. Archive rules
+give one finding per customer, monthly rules one per customer-month, run rules one per run (dated
+at its first month), U10 one per customer, L01 one per line/area-month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from powercrm.audit.config import AuditConfig
+    from powercrm.audit.data import AuditData
+
+FINDING_SCHEMA = pl.Schema(
+    {
+        "rule": pl.String,
+        "severity": pl.String,  # high / medium / low
+        "customer_id": pl.String,
+        "line_id": pl.String,
+        "area_id": pl.String,
+        "period": pl.String,  # YYYY-MM; the first month of a run; null for archive rules and U10
+        "value": pl.Float64,  # the measured quantity (kWh, ratio, months, score ...)
+        "threshold": pl.Float64,  # the limit it crossed, in the same unit
+        "message_zh": pl.String,
+        "message_en": pl.String,
+        "evidence": pl.String,  # `key=value; ...`: what an inspector needs to check the finding
+    }
+)
+SEVERITIES = ("high", "medium", "low")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+FAMILIES = {
+    "archive": ("档案", "archive"),
+    "consumption": ("用电与电费", "consumption and billing"),
+    "theft": ("窃电嫌疑", "theft suspicion"),
+    "line_loss": ("线损", "line loss"),
+}
+
+Check = Callable[["AuditData", "AuditConfig"], pl.LazyFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    family: str
+    title_zh: str
+    title_en: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, family: str, title_zh: str, title_en: str) -> Callable[[Check], Check]:
+    """Register `check` as the rule `rule_id` (each id once)."""
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:
+            raise RuntimeError(f"audit rule {rule_id} registered twice")
+        RULES[rule_id] = Rule(rule_id, family, title_zh, title_en, check)
+        return check
+
+    return register
+
+
+def empty_findings() -> pl.LazyFrame:
+    return pl.LazyFrame(schema=FINDING_SCHEMA)
+
+
+def month_text(period: pl.Expr) -> pl.Expr:
+    """`YYYY-MM` of a first-of-month date."""
+    return period.dt.strftime("%Y-%m")
+
+
+def findings(
+    frame: pl.LazyFrame,
+    rule_id: str,
+    severity: str | pl.Expr,
+    *,
+    message_zh: pl.Expr,
+    message_en: pl.Expr,
+    value: pl.Expr | None = None,
+    threshold: pl.Expr | None = None,
+    period: pl.Expr | None = None,
+    evidence: pl.Expr | None = None,
+) -> pl.LazyFrame:
+    """The rows of `frame` as findings of `rule_id`; customer_id, line_id and area_id are taken from
+    `frame` where it has them. `period` is a first-of-month date expression."""
+    names = frame.collect_schema().names()
+
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in names else pl.lit(None)
+
+    def or_null(e: pl.Expr | None) -> pl.Expr:
+        return pl.lit(None) if e is None else e
+
+    return frame.select(
+        rule=pl.lit(rule_id),
+        severity=pl.lit(severity) if isinstance(severity, str) else severity,
+        customer_id=column("customer_id"),
+        line_id=column("line_id"),
+        area_id=column("area_id"),
+        period=pl.lit(None) if period is None else month_text(period),
+        value=or_null(value),
+        threshold=or_null(threshold),
+        message_zh=message_zh,
+        message_en=message_en,
+        evidence=or_null(evidence),
+    ).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+
+
+def num(e: pl.Expr, decimals: int = 2) -> pl.Expr:
+    """A number as message text: rounded, without a trailing `.0`."""
+    rounded = e.round(decimals)
+    text = rounded.cast(pl.String)
+    return pl.when(rounded == rounded.round(0)).then(rounded.cast(pl.Int64).cast(pl.String)).otherwise(text)
+
+
+def pct(e: pl.Expr, decimals: int = 1) -> pl.Expr:
+    """A share as percent text: 0.0834 → `8.3%`."""
+    return pl.format("{}%", num(e * 100, decimals))
+
+
+def num_text(value: float) -> str:
+    """A config number as message text: 315.0 → `315`."""
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,208 @@
+"""U10 theft suspicion (窃电嫌疑): a 0–100 score per customer from the consumption series, and the
+ranked inspection list (SPEC §7).
+
+1. Own level (customer-local): each month's kWh over the customer's median month, x.
+2. Peer trend (the only cross-customer step): per area and month the median x of the customers
+   on the area (else on the line) when there are enough of them. Dividing by it removes what a
+   customer shares with its neighbours — season, weather, an area-wide slump — so y = x / trend is
+   the customer's consumption relative to its peers.
+3. Step drop (customer-local): for every month t with enough history before it and at least
+   `recent_months` after it, the means of y before and from t to the latest month. The split with
+   the most significant fall (largest z, noise measured before the split) is the onset; a thief's
+   meter stays low from the day of the bypass, a legitimate dip usually recovers.
+4. Signals at the onset, each in [0, 1]: the size of the fall weighted by its significance; the
+   share of zero months after it (after a non-zero history); a rise in month-to-month volatility
+   (irregular bypassing); a rise of kvarh per kWh (phase-angle or shunt tampering shows up in the
+   reactive energy the meter still records).
+5. score = 100 × (1 − Π (1 − w_i · signal_i)): a noisy-OR, so one strong signal is enough to list
+   a customer and each further signal raises the rank.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from powercrm.audit.config import AuditConfig
+from powercrm.audit.data import AuditData
+from powercrm.audit.finding import findings, month_text, num, rule
+
+# weights of the noisy-OR; a full-strength step drop alone gives 85
+WEIGHTS = {"drop": 0.85, "zero": 0.5, "volatility": 0.35, "reactive": 0.35}
+MIN_HISTORY = 6  # months before an onset: the baseline the fall is measured against
+NOISE_FLOOR = 0.05  # smallest month-to-month noise assumed (share of the usual level), so flat series give finite z
+
+THEFT_SCHEMA = pl.Schema(
+    {
+        "customer_id": pl.String,
+        "line_id": pl.String,
+        "area_id": pl.String,
+        "rank": pl.Int64,
+        "score": pl.Float64,
+        "onset": pl.Date,  # first month of the fall
+        "months": pl.Int64,  # billed months scored
+        "drop": pl.Float64,  # 1 − mean after / mean before, peer-adjusted
+        "z": pl.Float64,  # significance of the fall
+        "zero_share": pl.Float64,  # zero-kWh months after the onset
+        "volatility_ratio": pl.Float64,  # coefficient of variation after / before
+        "reactive_ratio": pl.Float64,  # kvarh per kWh after / before
+        "peer": pl.String,  # area / line / none: what the series was compared with
+    }
+)
+
+
+def _clip01(e: pl.Expr) -> pl.Expr:
+    return e.clip(0.0, 1.0).fill_null(0.0).fill_nan(0.0)
+
+
+def _peer_trend(series: pl.LazyFrame, key: str, min_customers: int) -> pl.LazyFrame:
+    return (
+        series.filter(pl.col(key).is_not_null())
+        .group_by(key, "period")
+        .agg(pl.col("x").median().alias(f"_{key}_trend"), pl.len().alias(f"_{key}_n"))
+        .filter(pl.col(f"_{key}_n") >= min_customers)
+    )
+
+
+def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    """Monthly y = (kWh / own median) / peer trend, per scored customer, sorted by month."""
+    c = cfg.U10
+    cid = "customer_id"
+    series = (
+        data.months.select(cid, "line_id", "area_id", "period", "month", "kwh", "kvarh")
+        .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").median().over(cid))
+        .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
+        .with_columns(x=(pl.col("kwh") / pl.col("_level")).clip(lower_bound=0.0))
+    )
+    area = _peer_trend(series, "area_id", c.peer_min_customers)
+    line = _peer_trend(series, "line_id", c.peer_min_customers)
+    series = series.join(area, on=["area_id", "period"], how="left").join(line, on=["line_id", "period"], how="left")
+    trend = pl.coalesce(
+        pl.when(pl.col("_area_id_trend") > 0).then("_area_id_trend"),
+        pl.when(pl.col("_line_id_trend") > 0).then("_line_id_trend"),
+        pl.lit(1.0),
+    )
+    peer = (
+        pl.when(pl.col("_area_id_trend") > 0).then(pl.lit("area")).when(pl.col("_line_id_trend") > 0).then(pl.lit("line")).otherwise(pl.lit("none"))
+    )
+    return series.with_columns(y=pl.col("x") / trend, peer=peer).sort(cid, "month")
+
+
+def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
+    """Every candidate onset with the before/after statistics, from cumulative sums per customer."""
+    cid = "customer_id"
+
+    def before(e: pl.Expr) -> pl.Expr:
+        # sum over the months strictly before this one
+        return e.cum_sum().shift(1, fill_value=0).over(cid)
+
+    def total(e: pl.Expr) -> pl.Expr:
+        return e.sum().over(cid)
+
+    y = pl.col("y")
+    ratio = (pl.col("kvarh") / pl.col("kwh")).fill_nan(None)
+    ratio = pl.when(pl.col("kwh") > 0).then(ratio)
+    has_ratio = ratio.is_not_null().cast(pl.Float64)
+    # month-to-month change of y (volatility), zero for the first month
+    step = (y - y.shift(1).over(cid)).abs().fill_null(0.0)
+    frame = series.with_columns(
+        _n1=pl.int_range(pl.len()).over(cid).cast(pl.Float64),
+        _n=pl.len().over(cid).cast(pl.Float64),
+        _s1=before(y),
+        _q1=before(y * y),
+        _st=total(y),
+        _qt=total(y * y),
+        _z1=before((pl.col("kwh") == 0).cast(pl.Float64)),
+        _zt=total((pl.col("kwh") == 0).cast(pl.Float64)),
+        _v1=before(step),
+        _vt=total(step),
+        _r1=before(ratio.fill_null(0.0)),
+        _rn1=before(has_ratio),
+        _rt=total(ratio.fill_null(0.0)),
+        _rnt=total(has_ratio),
+    )
+    n1, n2 = pl.col("_n1"), pl.col("_n") - pl.col("_n1")
+    mean1 = pl.col("_s1") / n1
+    mean2 = (pl.col("_st") - pl.col("_s1")) / n2
+    sd1 = (pl.col("_q1") / n1 - mean1.pow(2)).clip(lower_bound=0.0).sqrt()
+    noise = pl.max_horizontal(sd1, mean1 * NOISE_FLOOR, pl.lit(1e-9))
+    # volatility per month on each side; the first month after the split carries the step itself, so it is left out
+    vol1 = pl.col("_v1") / (n1 - 1)
+    vol2 = (pl.col("_vt") - pl.col("_v1") - step) / (n2 - 1)
+    react1 = pl.col("_r1") / pl.col("_rn1")
+    react2 = (pl.col("_rt") - pl.col("_r1")) / (pl.col("_rnt") - pl.col("_rn1"))
+    return frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months)).with_columns(
+        drop=1 - mean2 / mean1,
+        z=(mean1 - mean2) / (noise * (1 / n1 + 1 / n2).sqrt()),
+        zero_share=(pl.col("_zt") - pl.col("_z1")) / n2,
+        zero_before=pl.col("_z1") / n1,
+        volatility_ratio=(vol2 / mean2.clip(lower_bound=1e-9)) / (vol1 / mean1).clip(lower_bound=NOISE_FLOOR),
+        reactive_ratio=react2 / react1,
+    )
+
+
+def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    """Score and rank of every customer with enough billed months (`THEFT_SCHEMA`), best suspect first."""
+    c = cfg.U10
+    series = _relative_series(data, cfg)
+    months = series.group_by("customer_id").agg(
+        pl.col("line_id", "area_id").first(),
+        months=pl.len().cast(pl.Int64),
+        peer=pl.col("peer").mode().first(),
+    )
+    onset = (
+        _splits(series, c.recent_months)
+        .group_by("customer_id")
+        .agg(
+            pl.col("period", "drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio")
+            .sort_by("z")
+            .last()
+        )
+        .rename({"period": "onset"})
+    )
+    drop_signal = _clip01((pl.col("drop") - 0.1) / 0.6) * _clip01((pl.col("z") - 1) / 3)
+    # zero months count only where the customer used to consume (a vacant house was zero all along)
+    zero_signal = _clip01(pl.col("zero_share") - pl.col("zero_before"))
+    volatility_signal = _clip01(pl.col("volatility_ratio").log(2) / 2) * _clip01(pl.col("drop") / 0.2)
+    reactive_signal = _clip01(pl.col("reactive_ratio").log(2))
+    miss = pl.lit(1.0)
+    for name, signal in (
+        ("drop", drop_signal),
+        ("zero", zero_signal),
+        ("volatility", volatility_signal),
+        ("reactive", reactive_signal),
+    ):
+        miss = miss * (1 - WEIGHTS[name] * signal)
+    return (
+        months.join(onset, on="customer_id", how="inner")
+        .with_columns(score=((1 - miss) * 100).round(2))
+        .sort(["score", "drop", "customer_id"], descending=[True, True, False])
+        .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+        .select(THEFT_SCHEMA.names())
+        .cast(THEFT_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+@rule("U10", "theft", "窃电嫌疑", "theft suspicion")
+def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
+    c = cfg.U10
+    suspects = theft_scores(data, cfg).filter(pl.col("score") >= c.min_score)
+    return findings(
+        suspects,
+        "U10",
+        pl.when(pl.col("score") >= c.high_score).then(pl.lit("high")).otherwise(pl.lit(c.severity)),
+        value=pl.col("score"),
+        threshold=pl.lit(c.min_score),
+        message_zh=pl.format(
+            "窃电嫌疑第{}名（{}分）：自{}起电量较自身历史和同台区用户下降{}",
+            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), pl.format("{}%", num(pl.col("drop") * 100, 0)),
+        ),
+        message_en=pl.format(
+            "theft suspect #{} (score {}): consumption {} lower than its own history and its peers since {}",
+            "rank", num(pl.col("score"), 1), pl.format("{}%", num(pl.col("drop") * 100, 0)), month_text(pl.col("onset")),
+        ),
+        evidence=pl.format(
+            "rank={}; onset={}; drop={}; z={}; zero_share={}; volatility_ratio={}; reactive_ratio={}; peer={}",
+            "rank", month_text(pl.col("onset")), num(pl.col("drop"), 3), num(pl.col("z"), 2), num(pl.col("zero_share"), 2),
+            num(pl.col("volatility_ratio"), 2).fill_null(""), num(pl.col("reactive_ratio"), 2).fill_null(""), "peer",
+        ),
+    )
