@@ -262,6 +262,12 @@ def test_delimiter_is_sniffed(tmp_path, delimiter, suffix):
     assert_frame_equal(typed(t, BILLING_EN), EXPECTED_BILLING)
 
 
+def test_tab_fixture_file():
+    t = read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "tab.csv")
+    assert t.delimiter == "\t"
+    assert typed(t).select("customer_id", "name").rows() == [("0033001234", "张三")]
+
+
 def test_semicolon_fixture_file():
     t = read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "semicolon.csv")
     assert t.delimiter == ";"
@@ -323,6 +329,22 @@ def test_two_headers_for_one_column(tmp_path):
 
 # --------------------------------------------------------------------------------------------
 # Files that cannot be used
+
+
+@pytest.mark.xfail(
+    reason="BUG: readers.read_table passes the path to pl.scan_csv / pl.scan_parquet with glob expansion on, so a "
+    "file whose name holds square brackets (e.g. '电费[2024-01].csv') fails with InputError 'cannot read the header (... "
+    "expanded paths were empty ...)'",
+    strict=True,
+)
+@pytest.mark.parametrize("name", ["电费[2024-01].csv", "billing[1].parquet"])
+def test_file_names_with_glob_characters(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        pl.DataFrame({"customer_id": ["1"], "period": ["2024-01"], "kwh": [5.0]}).write_parquet(path)
+    else:
+        write_csv(path, ["户号", "账期", "电量"], [["1", "2024-01", "5"]])
+    assert typed(read_table(BILLING, path))["kwh"].to_list() == [5.0]
 
 
 def test_missing_file(tmp_path):
@@ -496,6 +518,31 @@ def test_xlsx_duplicate_and_blank_headers_become_distinct_columns(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号", "备注", "备注", None, "x"], ["1", "a", "b", "c", "d"]]})
     df = typed(read_table(CUSTOMERS, path))
     assert df.select("customer_id", "备注", "备注_2", "column_4", "x").row(0) == ("1", "a", "b", "c", "d")
+
+
+def test_xlsx_boolean_number_and_datetime_cells(tmp_path):
+    from powercrm.io.schema import LOAD_INTERVAL
+
+    path = tmp_path / "c.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["户号", "自备应急电源", "双回路供电", "变压器台数"])
+        ws.write_string(1, 0, "0033001234")
+        ws.write_boolean(1, 1, True)
+        ws.write_boolean(1, 2, False)
+        ws.write_number(1, 3, 2)
+    df = typed(read_table(CUSTOMERS, path))
+    assert df.select("backup_power", "dual_supply", "transformer_count").row(0) == (True, False, 2)
+    path = tmp_path / "l.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet()
+        fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        ws.write_row(0, 0, ["户号", "采集时间", "负荷"])
+        ws.write_string(1, 0, "0033001234")
+        ws.write_datetime(1, 1, dt.datetime(2024, 1, 5, 0, 15), fmt)
+        ws.write_number(1, 2, 12.5)
+    df = typed(read_table(LOAD_INTERVAL, path))
+    assert df.select("timestamp", "load_kw").row(0) == (dt.datetime(2024, 1, 5, 0, 15), 12.5)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""The `powercrm` app as a whole: help for every command, --version, usage, the installed console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from powercrm import __version__
+from powercrm.cli import app
+
+
+def _command_names() -> list[str]:
+    names = []
+    for info in app.registered_commands:
+        name = info.name or info.callback.__name__.replace("_", "-")
+        names.append(name)
+    for group in app.registered_groups:
+        names.append(group.name or group.typer_instance.info.name)
+    return names
+
+
+COMMANDS = _command_names()
+
+
+def test_the_expected_commands_are_registered():
+    assert {"validate", "init"} <= set(COMMANDS)
+    assert len(COMMANDS) == len(set(COMMANDS))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_has_help(runner, command, flag):
+    result = runner.invoke(app, [command, flag])
+    assert result.exit_code == 0, result.stderr
+    assert "Usage:" in result.stdout and command in result.stdout
+    # a summary line, not only the option table
+    info = next((c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == command), None)
+    doc = (info.help or info.callback.__doc__) if info else "group"
+    assert doc and doc.strip()
+    first_words = " ".join(doc.strip().split()[:3])
+    assert first_words in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_listed_in_the_main_help(runner, command):
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert command in result.stdout
+
+
+def test_version(runner):
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"powercrm {__version__}\n"
+
+
+def test_version_is_eager(runner):
+    assert runner.invoke(app, ["--version", "validate"]).exit_code == 0
+
+
+def test_no_arguments_prints_usage_and_exits_2(runner):
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Usage:" in result.stdout + result.stderr
+    assert "validate" in result.stdout + result.stderr
+
+
+def test_unknown_command_exits_2(runner):
+    result = runner.invoke(app, ["frobnicate"])
+    assert result.exit_code == 2
+    assert "No such command" in result.stderr
+
+
+def _console_script() -> list[str]:
+    exe = Path(sys.executable).with_name("powercrm")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("powercrm")
+    return [found] if found else [sys.executable, "-m", "powercrm.cli"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "POWERCRM_DEBUG"}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def test_installed_console_script_validates_a_dataset(make_dataset):
+    data = make_dataset(encoding="gbk")
+    proc = subprocess.run([*_console_script(), "validate", str(data)], capture_output=True, text=True, env=_env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 error(s), 0 warning(s)" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_console_script_reports_one_line_and_exit_1(tmp_path):
+    proc = subprocess.run(
+        [*_console_script(), "validate", str(tmp_path / "nope")], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"error: {tmp_path / 'nope'}: no such directory"]
+
+
+def test_python_dash_m(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "powercrm.cli", "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"powercrm {__version__}"
