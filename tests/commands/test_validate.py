@@ -185,6 +185,21 @@ def test_tables_given_one_by_one(runner, tmp_path):
     assert f"customers: {c} (gb18030" in result.stderr
 
 
+def test_optional_tables_given_one_by_one(runner, make_dataset, tmp_path):
+    data = make_dataset()
+    events = write_csv(tmp_path / "事件.csv", ["户号", "日期", "事件类型", "金额"],
+                       [["0033001234", "2024/3/5", "窃电", "60,000"], ["0033001235", "2024-03-06", "偷电", "1"]])
+    interval = write_csv(tmp_path / "曲线.csv", ["户号", "采集时间", "负荷"], [["0033001234", "2024-01-05 00:15", "12.5"]])
+    supply = write_csv(tmp_path / "供电.csv", ["台区", "账期", "供电量"], [["T1", "2024-01", "1,000"]])
+    result = run(runner, data, "--events", events, "--load-interval", interval, "--supply", supply)
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        "error: events.kind: not a known kind (expected theft, violation, bounced_payment, late_payment or a Chinese "
+        "name) in 1 row (row 3: '偷电')"
+    ]
+    assert f"load_interval: {interval}" in result.stderr and f"supply: {supply}" in result.stderr
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "GB18030", "cp936"])
 def test_forced_encoding(runner, make_dataset, encoding):
     result = run(runner, make_dataset(encoding="gbk"), "--encoding", encoding)

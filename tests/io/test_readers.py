@@ -122,6 +122,22 @@ def test_utf8_file_with_chinese_is_not_mistaken_for_gbk(tmp_path):
     assert read_table(CUSTOMERS, path).encoding == "utf-8"
 
 
+@pytest.mark.xfail(
+    reason="BUG: readers._scan_csv decides the encoding from the first 1 MiB only (_SNIFF_BYTES): a GBK file whose "
+    "first MiB is plain ASCII (e.g. events with Chinese only in a late row) is read as UTF-8 and fails at collect() "
+    "with a bare polars ComputeError 'invalid utf-8 sequence'",
+    strict=True,
+)
+def test_gbk_text_after_the_sniffed_block(tmp_path, monkeypatch):
+    from powercrm.io import readers
+    from powercrm.io.schema import EVENTS
+
+    monkeypatch.setattr(readers, "_SNIFF_BYTES", 64)  # stands for 1 MiB of ASCII rows
+    rows = [[f"{i:010d}", "2024-01-05", "theft"] for i in range(20)] + [["0000000099", "2024-01-06", "窃电"]]
+    path = write_csv(tmp_path / "events.csv", ["customer_id", "date", "kind"], rows, encoding="gbk")
+    assert typed(read_table(EVENTS, path))["kind"].to_list()[-1] == "theft"
+
+
 def test_detect_encoding():
     assert detect_encoding(Path("x"), "户号".encode("utf-8-sig")) == "utf8"
     assert detect_encoding(Path("x"), "户号".encode()) == "utf8"
