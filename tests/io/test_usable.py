@@ -160,3 +160,31 @@ def test_nothing_is_dropped_silently(tmp_path_factory, customers, billing):
     assert used_customers["customer_id"].is_unique().all()
     assert used_customers["customer_id"].null_count() == 0
     assert set(u.tables["billing"].collect()["customer_id"]) <= set(used_customers["customer_id"])
+
+
+def _error_rows(dataset) -> set[tuple[str, int]]:
+    from powercrm.io.validate import MAX_ROWS_SHOWN, Severity, validate
+
+    rows = set()
+    for p in validate(dataset):
+        if p.severity is Severity.ERROR and p.table != "dataset":
+            assert p.count <= MAX_ROWS_SHOWN  # keep the fixtures small enough to see every row
+            rows |= {(p.table, r) for r in p.rows}
+    return rows
+
+
+def _rejected_rows(dataset) -> set[tuple[str, int]]:
+    rejects = usable_tables(dataset).rejects.filter(~pl.col("reason").str.starts_with("orphan")).collect()
+    return set(rejects.select("table", "row").iter_rows())
+
+
+def test_validate_errors_name_exactly_the_rejected_rows(messy):
+    """What `validate` calls an error is what usable rejects (orphans aside: a warning there, a reject here)."""
+    assert _error_rows(messy) == _rejected_rows(messy)
+
+
+def test_validate_and_usable_agree_on_a_broken_first_copy(tmp_path):
+    write_csv(tmp_path / "customers.csv", ["户号", "状态"], [["C1", "火星"], ["C1", "正常"], ["C1", "销户"]])
+    write_csv(tmp_path / "billing.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "10"]])
+    ds = load_dataset(tmp_path)
+    assert _error_rows(ds) == _rejected_rows(ds)
