@@ -278,19 +278,31 @@ def test_delimiter_is_sniffed(tmp_path, delimiter, suffix):
     assert_frame_equal(typed(t, BILLING_EN), EXPECTED_BILLING)
 
 
-def test_tab_fixture_file():
-    t = read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "tab.csv")
-    assert t.delimiter == "\t"
-    assert typed(t).select("customer_id", "name").rows() == [("0033001234", "张三")]
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "io"
 
 
-def test_semicolon_fixture_file():
-    t = read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "semicolon.csv")
-    assert t.delimiter == ";"
-    assert typed(t).select("customer_id", "name", "contract_capacity_kva").rows() == [
-        ("0033001234", "张三", 1234.5),
-        ("0033001235", "李四", 8.0),
-    ]
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter", "rows"),
+    [
+        ("utf8_bom.csv", "utf-8", ",", [("0033001234", "张三")]),
+        ("gbk.csv", "gb18030", ",", [("0033001234", "张三")]),
+        ("gb18030.csv", "gb18030", ",", [("0033001234", "王䶮")]),
+        ("semicolon.csv", "utf-8", ";", [("0033001234", "张三"), ("0033001235", "李四")]),
+        ("tab.csv", "utf-8", "\t", [("0033001234", "张三")]),
+        ("pipe.csv", "utf-8", "|", [("0033001234", "张三")]),
+        ("spaces_in_headers.csv", "utf-8", ",", [("0033001234", "张三")]),
+        ("quoted_newline.csv", "utf-8", ",", [("0033001234", "张三"), ("0033001235", "李四")]),
+    ],
+)
+def test_edge_case_fixture_files(name, encoding, delimiter, rows):
+    t = read_table(CUSTOMERS, FIXTURES / name)
+    assert (t.encoding, t.delimiter) == (encoding, delimiter)
+    assert typed(t).select("customer_id", "name").rows() == rows
+
+
+def test_semicolon_fixture_keeps_thousands_separators_inside_quotes():
+    df = typed(read_table(CUSTOMERS, FIXTURES / "semicolon.csv"))
+    assert df["contract_capacity_kva"].to_list() == [1234.5, 8.0]
 
 
 def test_quoted_fields_with_delimiters_quotes_and_newlines(tmp_path):
@@ -378,7 +390,7 @@ def test_empty_file(tmp_path, content):
 
 def test_empty_fixture_file():
     with pytest.raises(InputError, match="empty.csv: the file is empty"):
-        read_table(CUSTOMERS, Path(__file__).parent.parent / "fixtures" / "io" / "empty.csv")
+        read_table(CUSTOMERS, FIXTURES / "empty.csv")
 
 
 def test_binary_file(tmp_path):
