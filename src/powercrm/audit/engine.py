@@ -130,6 +130,6 @@ def top_lines(result: AuditResult, n: int) -> pl.DataFrame:
     )
 
 
-def top_suspects(result: AuditResult, n: int) -> pl.DataFrame:
-    """The first `n` customers of the theft inspection list."""
-    return result.suspects.head(n)
+def top_suspects(result: AuditResult, n: int, min_score: float = 0.0) -> pl.DataFrame:
+    """The first `n` customers of the theft inspection list scoring at least `min_score`."""
+    return result.suspects.filter(pl.col("score") >= min_score).head(n)

@@ -55,7 +55,7 @@ class Rule:
     check: Check
 
 
-RULES: dict[str, Rule] = {}
+RULES: dict[str, Rule] = {}  # rule id -> rule, in report order
 
 
 def rule(rule_id: str, family: str, title_zh: str, title_en: str) -> Callable[[Check], Check]:
@@ -65,6 +65,10 @@ def rule(rule_id: str, family: str, title_zh: str, title_en: str) -> Callable[[C
         if rule_id in RULES:
             raise RuntimeError(f"audit rule {rule_id} registered twice")
         RULES[rule_id] = Rule(rule_id, family, title_zh, title_en, check)
+        # keep the registry in report order (family, then id) whatever order the modules load in
+        ordered = sorted(RULES.values(), key=lambda r: (list(FAMILIES).index(r.family), r.id))
+        RULES.clear()
+        RULES.update((r.id, r) for r in ordered)
         return check
 
     return register

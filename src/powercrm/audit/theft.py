@@ -1,7 +1,7 @@
 """U10 theft suspicion (窃电嫌疑): a 0–100 score per customer from the consumption series, and the
 ranked inspection list (SPEC §7).
 
-1. Own level (customer-local): each month's kWh over the customer's median month, x.
+1. Own level (customer-local): each month's kWh over the customer's median month with consumption, x.
 2. Peer trend (the only cross-customer step): per area and month the median x of the customers
    on the area (else on the line) when there are enough of them. Dividing by it removes what a
    customer shares with its neighbours — season, weather, an area-wide slump — so y = x / trend is
@@ -69,7 +69,9 @@ def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     cid = "customer_id"
     series = (
         data.months.select(cid, "line_id", "area_id", "period", "month", "kwh", "kvarh")
-        .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").median().over(cid))
+        # the usual level is the median of the months with consumption: a meter stopped for most of
+        # the series must still have a level to fall from
+        .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median().over(cid))
         .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
         .with_columns(x=(pl.col("kwh") / pl.col("_level")).clip(lower_bound=0.0))
     )
@@ -186,6 +188,13 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U10
     suspects = theft_scores(data, cfg).filter(pl.col("score") >= c.min_score)
+    peer = pl.col("peer")
+    basis_zh = pl.when(peer == "area").then(pl.lit("自身历史和同台区用户")).when(peer == "line").then(pl.lit("自身历史和同线路用户")).otherwise(pl.lit("自身历史"))
+    basis_en = (
+        pl.when(peer == "area").then(pl.lit("its own history and its area's customers"))
+        .when(peer == "line").then(pl.lit("its own history and its line's customers"))
+        .otherwise(pl.lit("its own history"))
+    )
     return findings(
         suspects,
         "U10",
@@ -193,12 +202,12 @@ def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         value=pl.col("score"),
         threshold=pl.lit(c.min_score),
         message_zh=pl.format(
-            "窃电嫌疑第{}名（{}分）：自{}起电量较自身历史和同台区用户下降{}",
-            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), pl.format("{}%", num(pl.col("drop") * 100, 0)),
+            "窃电嫌疑第{}名（{}分）：自{}起电量较{}下降{}",
+            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, pl.format("{}%", num(pl.col("drop") * 100, 0)),
         ),
         message_en=pl.format(
-            "theft suspect #{} (score {}): consumption {} lower than its own history and its peers since {}",
-            "rank", num(pl.col("score"), 1), pl.format("{}%", num(pl.col("drop") * 100, 0)), month_text(pl.col("onset")),
+            "theft suspect #{} (score {}): consumption {} lower than {} since {}",
+            "rank", num(pl.col("score"), 1), pl.format("{}%", num(pl.col("drop") * 100, 0)), basis_en, month_text(pl.col("onset")),
         ),
         evidence=pl.format(
             "rank={}; onset={}; drop={}; z={}; zero_share={}; volatility_ratio={}; reactive_ratio={}; peer={}",

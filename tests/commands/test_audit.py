@@ -1,0 +1,122 @@
+"""`powercrm audit` through the CLI: outputs, --rules, --fail-on exit codes, reports, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from powercrm.cli import app
+from tests.audit.frames import _write, bills, customer, months
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    """Twelve clean customers on one area; C3 loses 70 % from 2024-06 (U02 for 7 months, U10); C99 has a
+    bad phone (A02, low) and a capacity mismatch (A05, high); the area's loss is 4.8 % every month."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    people = [customer(f"C{i}", area_id="A1") for i in range(12)]
+    people.append(customer("C99", area_id="A1", phone="<b>123</b>", transformer_capacity_kva=300))
+    rows = []
+    for c in people:
+        for b in bills(c["customer_id"]):
+            if c["customer_id"] == "C3" and b["period"] >= "2024-06":
+                b = {**b, **{k: b[k] * 0.3 for k in ("kwh", "kvarh", "amount_due", "amount_paid")}}
+            rows.append(b)
+    _write(directory / "customers.csv", people)
+    _write(directory / "billing.csv", rows)
+    billed = {p: sum(r["kwh"] for r in rows if r["period"] == p) for p in months("2023-01", 24)}
+    _write(directory / "supply.csv", [{"area_id": "A1", "line_id": "L1", "period": p, "supplied_kwh": kwh * 1.05} for p, kwh in billed.items()])
+    return directory
+
+
+def test_findings_file_and_summary(runner, dataset, tmp_path):
+    out = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    findings = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert findings.group_by("rule", "customer_id").len().sort("rule").rows() == [("A02", "C99", 1), ("A05", "C99", 1), ("U02", "C3", 7), ("U10", "C3", 1)]
+    assert "#1 C3" in result.stderr and "wrote" in result.stderr
+
+
+def test_rules_selects_ids_and_families(runner, dataset):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--rules", "a05,theft", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert not result.stdout.startswith("\ufeff")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("rule,severity,customer_id")
+    assert [line.split(",")[0] for line in lines[1:]] == ["A05", "U10"]
+
+
+def test_unknown_rule_is_a_usage_error(runner, dataset):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--rules", "A05,X99"])
+    assert result.exit_code == 2
+    assert "unknown audit rule 'X99'" in result.stderr and "A01" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rules", "fail_on", "code"),
+    [
+        ("A02", "low", 1),  # a low finding fails --fail-on low
+        ("A02", "medium", 0),  # but not medium
+        ("A05", "high", 1),
+        ("A01", "low", 0),  # no findings at all
+        (None, "high", 1),
+    ],
+)
+def test_fail_on_sets_the_exit_code(runner, dataset, tmp_path, rules, fail_on, code):
+    args = ["audit", str(dataset), "-o", str(tmp_path / "f.parquet"), "--fail-on", fail_on, "--quiet"]
+    result = runner.invoke(app, args + (["--rules", rules] if rules else []))
+    assert result.exit_code == code, result.output
+
+
+def test_bad_fail_on_value(runner, dataset):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--fail-on", "critical"])
+    assert result.exit_code == 2 and "--fail-on 'critical'" in result.stderr
+
+
+def test_html_report_is_self_contained_and_escaped(runner, dataset, tmp_path):
+    report = tmp_path / "audit.html"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--report", str(report), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<svg") == 3  # findings per rule, loss by line, suspects
+    assert "<script" not in page and 'src="http' not in page and 'href="http' not in page and "<link" not in page
+    assert "&lt;b&gt;123&lt;/b&gt;" in page and "<b>123</b>" not in page
+    assert "合同容量与变压器容量不符" in page and "contract capacity differs from transformer capacity" in page
+
+
+def test_xlsx_report_has_a_summary_and_a_sheet_per_family(runner, dataset, tmp_path):
+    report = tmp_path / "audit.xlsx"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--report", str(report), "--quiet", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    sheets = pl.read_excel(report, sheet_id=0)
+    assert list(sheets) == ["汇总", "档案", "用电与电费", "窃电嫌疑", "线损"]
+    archive = sheets["档案"]
+    assert archive["户号"].dtype == pl.String and archive["户号"].to_list() == ["C99", "C99"]
+    assert archive["严重程度"].to_list() == ["低", "高"]
+
+
+def test_unknown_report_type(runner, dataset, tmp_path):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--report", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and "use .html or .xlsx" in result.stderr
+
+
+def test_json_summary(runner, dataset, tmp_path):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.xlsx"), "--json", "--fail-on", "high"])
+    assert result.exit_code == 1
+    info = json.loads(result.stdout)
+    assert info["ok"] is False and info["findings"] == 10
+    assert info["by_severity"] == {"high": 9, "medium": 0, "low": 1}
+    assert info["top_suspects"][0]["customer_id"] == "C3"
+    assert info["top_lines"][0]["area_id"] == "A1"
+
+
+def test_missing_required_table(runner, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["audit", str(tmp_path / "empty"), "-o", "-"])
+    assert result.exit_code == 1 and "customers" in result.stderr
