@@ -89,7 +89,7 @@ def test_criteria_matrix_must_be_4x4():
 
 def test_a_below_the_criteria_matrix_bound():
     _, msg = first_error(a=1.0)
-    assert msg.startswith("weights.a = 1.0 is below (n - 1)/2 = 1.5")
+    assert msg.startswith("weights.a = 1.0 is below (n − 1)/2 = 1.5 of the 4×4 criteria matrix")
     assert WeightsConfig(a=1.5).a == 1.5
     assert WeightsConfig(**SAATY, a=0.1).a == 0.1  # Saaty has no a: nothing to check
 

@@ -72,6 +72,7 @@ def test_result_holds_every_level():
     assert result.groups["B2"].weight("B22") == pytest.approx(0.6)
     assert result.groups["B2"].consistency.consistent
     assert result.groups["B2"].consistency.consistent_matrix is None
+    assert (result.criteria.a, result.groups["B2"].a) == (1.5, 0.5)  # (n − 1)/2 of each matrix
     row = result.indicators[3]
     assert (row.indicator, row.criterion) == ("B22", "B2")
     assert row.global_weight == pytest.approx(row.criterion_weight * row.local_weight)
@@ -83,6 +84,7 @@ def test_result_holds_every_level():
 def test_one_a_for_every_matrix():
     result = compose(PRINTED_CRITERIA, MATRICES, a=3.0)
     assert result.a == 3.0
+    assert {result.criteria.a, *(group.a for group in result.groups.values())} == {3.0}
     np.testing.assert_allclose(result.groups["B1"].weights, lu_weights(MATRICES["B1"], 3.0))
     np.testing.assert_allclose(result.criteria.weights, lu_weights(PRINTED_CRITERIA, 3.0))
 
@@ -97,7 +99,7 @@ def test_saaty_hierarchy():
     criteria = [[1, 3, 5, 7], ["1/3", 1, 3, 5], ["1/5", "1/3", 1, 3], ["1/7", "1/5", "1/3", 1]]
     matrices = {key: [[1, 2], ["1/2", 1]] for key in HIERARCHY}
     result = compose(criteria, matrices, method="saaty", a=5.0)
-    assert result.a is None  # Saaty has no a
+    assert result.a is None and result.criteria.a is None  # Saaty has no a
     assert result.criteria.consistency.measure == "CR"
     assert result.criteria.consistency.details["RI"] == 0.90
     assert round(result.criteria.consistency.value, 3) == 0.043

@@ -39,6 +39,8 @@ def _invalid(exc: PowercrmError) -> PydanticCustomError:
 
 
 class WeightsConfig(BaseModel):
+    """The `[weights]` table. Fields are validated in order: the matrix validators read method and tolerance."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     method: Method = Field(
@@ -132,7 +134,7 @@ class WeightsConfig(BaseModel):
         if self.method == "fuzzy" and self.a is not None and not self.a >= smallest:
             raise PydanticCustomError(
                 "a_too_small",
-                "weights.a = {a} is below (n - 1)/2 = {smallest} of the 4x4 criteria matrix; Lü's weights need a ≥ (n - 1)/2",
+                "weights.a = {a} is below (n − 1)/2 = {smallest} of the 4×4 criteria matrix; Lü's weights need a ≥ (n − 1)/2",
                 {"a": self.a, "smallest": smallest},
             )
         return self

@@ -57,6 +57,7 @@ class MatrixWeights(_Frozen):
     labels: list[str]
     matrix: list[list[float]]
     weights: list[float]
+    a: float | None  # the a Lü's formula used; None for saaty
     consistency: Consistency
 
     def weight(self, label: str) -> float:
@@ -140,7 +141,8 @@ def weigh_matrix(
     labels = list(labels) if labels is not None else [str(i + 1) for i in range(len(matrix))]
     _check_size(name, len(matrix), labels)
     if method == "fuzzy":
-        weights = fuzzy.lu_weights(matrix, a, name)
+        used_a = a if a is not None else fuzzy.min_a(len(matrix))
+        weights = fuzzy.lu_weights(matrix, used_a, name)
         measure = fuzzy.additive_consistency(matrix, tolerance)
         consistency = Consistency(
             measure="max_deviation",
@@ -150,6 +152,7 @@ def weigh_matrix(
             consistent_matrix=None if measure.is_consistent else fuzzy.fuzzy_consistent(matrix).tolist(),
         )
     else:
+        used_a = None
         result = saaty.saaty_weights(matrix, name)
         weights = result.weights
         consistency = Consistency(
@@ -159,7 +162,9 @@ def weigh_matrix(
             details={"lambda_max": result.lambda_max, "CI": result.ci, "RI": result.ri, "CR": result.cr},
             warning=result.warning,
         )
-    return MatrixWeights(name=name, labels=labels, matrix=matrix.tolist(), weights=weights.tolist(), consistency=consistency)
+    return MatrixWeights(
+        name=name, labels=labels, matrix=matrix.tolist(), weights=weights.tolist(), a=used_a, consistency=consistency
+    )
 
 
 def compose(
