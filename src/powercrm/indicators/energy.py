@@ -7,15 +7,14 @@ import polars as pl
 from powercrm.indicators.config import FeeBand
 
 
-def _share(x: pl.Expr) -> pl.Expr:
-    """x / Σ x over all scored customers (a global-stage expression); null when the total is not positive."""
-    total = x.sum()
+def _share(x: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """x / total over scored customers; null when the total is not positive."""
     return pl.when(total > 0).then(x / total)
 
 
-def energy_share(kwh_current: pl.Expr) -> pl.Expr:
-    """B11 电力电量比率 = customer kWh in the current window / total over scored customers."""
-    return _share(kwh_current)
+def energy_share(kwh_current: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """B11 电力电量比率 = customer kWh in the current window / total kWh of scored customers in it."""
+    return _share(kwh_current, total)
 
 
 def unit_fee(voltage_kv: pl.Expr, bands: list[FeeBand]) -> pl.Expr:
@@ -33,12 +32,12 @@ def unit_fee(voltage_kv: pl.Expr, bands: list[FeeBand]) -> pl.Expr:
     return expr
 
 
-def transmission_cost(fee_current: pl.Expr, cost_by_voltage: pl.Expr) -> pl.Expr:
-    """x of B12: Σ transmission_fee over the current window, or kWh × unit fee by voltage when the
-    fee is absent or null for every scored customer in the window (a global-stage expression)."""
-    return pl.when(fee_current.is_not_null().any()).then(fee_current).otherwise(cost_by_voltage)
+def transmission_cost(fee_current: pl.Expr, cost_by_voltage: pl.Expr, fee_given: pl.Expr) -> pl.Expr:
+    """x of B12: Σ transmission_fee over the current window, or kWh × unit fee by voltage when no scored
+    customer has a transmission_fee in the window (`fee_given` false: the column is absent or all null)."""
+    return pl.when(fee_given).then(fee_current).otherwise(cost_by_voltage)
 
 
-def transmission_share(cost: pl.Expr) -> pl.Expr:
+def transmission_share(cost: pl.Expr, total: pl.Expr) -> pl.Expr:
     """B12 输电成本 = customer transmission cost / total over scored customers (current window)."""
-    return _share(cost)
+    return _share(cost, total)

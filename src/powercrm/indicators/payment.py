@@ -19,5 +19,6 @@ def late_fee_ratio(late_fee: pl.Expr, due: pl.Expr) -> pl.Expr:
 
 
 def punctuality(ratio: pl.Expr, a: float) -> pl.Expr:
-    """B32 电费回收准时度 = (a − x)/a if x < a, else 0, clipped to [0, 1]: the ramp mirrored, so it falls as x grows."""
-    return 1.0 - ramp(ratio, 0.0, a)
+    """B32 电费回收准时度 = (a − x)/a if x < a, else 0, clipped to [0, 1]: the ramp of −x from −a to 0, whose
+    middle piece (−x + a)/a is the SPEC's arithmetic; it falls as the late-fee ratio x grows."""
+    return ramp(-ratio, -a, 0.0)

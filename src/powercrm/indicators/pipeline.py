@@ -138,19 +138,34 @@ def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, per
 
 
 def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
-    """Stage 2 (over all scored customers): share totals, M, and every indicator; OUTPUT + AUX columns."""
+    """Stage 2 (over all scored customers): share totals, M, and every indicator; OUTPUT + AUX columns.
+
+    The quantities over all customers form a one-row frame joined to every customer, so shares are
+    column-by-column divisions: polars divides a column by a scalar through its reciprocal, which
+    would print 1400/2000 as 0.7000000000000001 where Excel shows 0.7.
+    """
     if cfg.m_policy == "percentile":
         m = growth.percentile_inc(pl.col("x_B42"), cfg.m_percentile)
     else:
         m = pl.lit(cfg.m_value, pl.Float64)
-    with_x = local.with_columns(
-        x_B11=pl.col("kwh_current"),
-        x_B12=energy.transmission_cost(pl.col("transmission_fee_current"), pl.col("transmission_cost_by_voltage")),
+    fee_given = pl.col("transmission_fee_current").is_not_null().any()
+    totals = local.select(
+        fee_given=fee_given,
+        kwh_total=pl.col("kwh_current").sum(),
+        cost_total=pl.when(fee_given)
+        .then(pl.col("transmission_fee_current").sum())
+        .otherwise(pl.col("transmission_cost_by_voltage").sum()),
         **{M_COLUMN: m},
     )
+    with_x = local.join(totals, how="cross", maintain_order="left").with_columns(
+        x_B11=pl.col("kwh_current"),
+        x_B12=energy.transmission_cost(
+            pl.col("transmission_fee_current"), pl.col("transmission_cost_by_voltage"), pl.col("fee_given")
+        ),
+    )
     return with_x.with_columns(
-        B11=energy.energy_share(pl.col("x_B11")),
-        B12=energy.transmission_share(pl.col("x_B12")),
+        B11=energy.energy_share(pl.col("x_B11"), pl.col("kwh_total")),
+        B12=energy.transmission_share(pl.col("x_B12"), pl.col("cost_total")),
         B21=load_rate.load_rate_indicator(pl.col("x_B21")),
         B22=power_factor.power_factor_score(pl.col("x_B22"), cfg.p1, cfg.p2),
         B31=pl.col("x_B31"),
