@@ -1,0 +1,106 @@
+"""`powercrm indicators` through the CLI runner, on a tiny dataset written to tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from powercrm.cli import app
+from powercrm.indicators import OUTPUT_COLUMNS
+from tests.conftest import write_csv
+
+# 001: adjustment bill in 2024-12; 002: overpays, kvarh given; 003: cancelled (not scored); 004: no bills
+CUSTOMERS = [["001", "10kV", ""], ["002", "0.4kV", "正常"], ["003", "10kV", "销户"], ["004", "10kV", ""]]
+BILLING = [
+    ["001", "2023-12", "1000", "500", "500", "500", ""],
+    ["001", "2024-12", "1500", "", "800", "700", "40"],
+    ["001", "2024-12", "-100", "", "-50", "-50", ""],
+    ["002", "2023-12", "500", "", "250", "250", ""],
+    ["002", "2024-12", "600", "600", "300", "330", ""],
+    ["003", "2024-12", "999", "", "", "", ""],
+]
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    directory = tmp_path / "data"
+    write_csv(directory / "customers.csv", ["户号", "供电电压", "状态"], CUSTOMERS)
+    write_csv(directory / "billing.csv", ["户号", "账期", "有功电量", "无功电量", "应收电费", "实收电费", "违约金"], BILLING)
+    return directory
+
+
+def test_writes_one_row_per_scored_customer_and_reports_nulls(runner, dataset, tmp_path):
+    out = tmp_path / "indicators.csv"
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert frame.columns == OUTPUT_COLUMNS
+    assert frame["customer_id"].to_list() == ["001", "002", "004"]
+    assert frame["x_B11"].to_list() == [1400.0, 600.0, None]
+    assert frame["B11"].to_list() == [0.7, 0.3, None]
+    assert "period end 2024-12" in result.stderr
+    assert "B11 1, B12 1, B21 3, B22 2" in result.stderr
+
+
+def test_json_summary(runner, dataset, tmp_path):
+    out = tmp_path / "indicators.parquet"
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(out), "--json", "--period-end", "2024-12"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["customers"] == 3 and summary["period_end"] == "2024-12"
+    assert summary["windows"]["credit"] == "2022-01…2024-12"
+    assert summary["m_b42"] == pytest.approx(370.0)  # PERCENTILE.INC([100, 400], 0.9)
+    assert summary["null_counts"]["B42"] == 1
+    assert pl.read_parquet(out).height == 3
+
+
+def test_stdout_carries_csv_without_bom_and_json_goes_to_stderr(runner, dataset):
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", "-", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("customer_id,x_B11,B11")
+    assert json.loads(result.stderr)["customers"] == 3
+
+
+def test_single_table_files_and_a_config(runner, dataset, tmp_path):
+    config = tmp_path / "powercrm.toml"
+    config.write_text('[indicators]\nm_policy = "fixed"\nm_value = 800.0\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app,
+        ["indicators", "--customers", str(dataset / "customers.csv"), "--billing", str(dataset / "billing.csv"),
+         "--config", str(config), "-o", str(out), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert pl.read_csv(out)["B42"].to_list() == [0.5, 0.125, None]
+
+
+def test_bad_period_end_is_a_usage_error(runner, dataset, tmp_path):
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(tmp_path / "x.csv"), "--period-end", "2024-13"])
+    assert result.exit_code == 2
+    assert "YYYY-MM" in result.stderr
+
+
+def test_period_end_outside_the_data_is_a_data_error(runner, dataset, tmp_path):
+    out = tmp_path / "x.csv"
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(out), "--period-end", "2025-01"])
+    assert result.exit_code == 1
+    assert "outside the billing data (2023-12 to 2024-12)" in result.stderr
+    assert not out.exists()
+
+
+def test_missing_billing_table_stops_before_writing(runner, dataset, tmp_path):
+    (dataset / "billing.csv").unlink()
+    out = tmp_path / "x.csv"
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "billing" in result.stderr and not out.exists()
+
+
+def test_help_has_examples(runner):
+    result = runner.invoke(app, ["indicators", "--help"])
+    assert result.exit_code == 0
+    assert "Examples" in result.output and "--period-end" in result.output
