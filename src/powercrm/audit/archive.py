@@ -25,23 +25,31 @@ def required_fields(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if not fields:
         return empty_findings()
 
-    def blank(names: list[str], separator: str) -> pl.Expr:
+    schema = data.active.collect_schema()
+
+    def blank(field: str) -> pl.Expr:
+        # the readers already turn whitespace-only cells into nulls; frames built in code may not
+        value = pl.col(field)
+        empty = value.is_null() | (value.str.strip_chars() == "") if schema[field] == pl.String else value.is_null()
+        return empty.fill_null(True).alias(f"_blank_{field}")
+
+    def listing(names: list[str], separator: str) -> pl.Expr:
         return pl.concat_str(
-            [pl.when(pl.col(f).is_null()).then(pl.lit(n)) for f, n in zip(fields, names)],
+            [pl.when(pl.col(f"_blank_{f}")).then(pl.lit(n)) for f, n in zip(fields, names)],
             separator=separator,
             ignore_nulls=True,
         )
 
-    missing = pl.sum_horizontal(pl.col(f).is_null().cast(pl.Int32) for f in fields)
-    hits = data.active.filter(missing > 0)
+    missing = pl.sum_horizontal(pl.col(f"_blank_{f}").cast(pl.Int32) for f in fields)
+    hits = data.active.with_columns(blank(f) for f in fields).filter(missing > 0)
     return findings(
         hits,
         "A01",
         cfg.A01.severity,
         value=missing.cast(pl.Float64),
-        message_zh=pl.format("必填字段为空：{}", blank([zh_header("customers", f) for f in fields], "、")),
-        message_en=pl.format("required fields blank: {}", blank(fields, ", ")),
-        evidence=pl.format("missing={}", blank(fields, ",")),
+        message_zh=pl.format("必填字段为空：{}", listing([zh_header("customers", f) for f in fields], "、")),
+        message_en=pl.format("required fields blank: {}", listing(fields, ", ")),
+        evidence=pl.format("missing={}", listing(fields, ",")),
     )
 
 

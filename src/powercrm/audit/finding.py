@@ -124,7 +124,8 @@ def num(e: pl.Expr, decimals: int = 2) -> pl.Expr:
     """A number as message text: rounded, without a trailing `.0`."""
     rounded = e.round(decimals)
     text = rounded.cast(pl.String)
-    return pl.when(rounded == rounded.round(0)).then(rounded.cast(pl.Int64).cast(pl.String)).otherwise(text)
+    whole = rounded.cast(pl.Int64, strict=False).cast(pl.String)  # not strict: NaN and inf stay text
+    return pl.when(rounded == rounded.round(0)).then(whole).otherwise(text)
 
 
 def pct(e: pl.Expr, decimals: int = 1) -> pl.Expr:

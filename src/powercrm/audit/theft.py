@@ -41,6 +41,7 @@ THEFT_SCHEMA = pl.Schema(
         "onset": pl.Date,  # first month of the fall
         "months": pl.Int64,  # billed months scored
         "drop": pl.Float64,  # 1 − mean after / mean before, peer-adjusted
+        "yoy_drop": pl.Float64,  # 1 − first year after / the same months a year earlier
         "z": pl.Float64,  # significance of the fall
         "zero_share": pl.Float64,  # zero-kWh months after the onset
         "volatility_ratio": pl.Float64,  # coefficient of variation after / before
@@ -64,7 +65,7 @@ def _peer_trend(series: pl.LazyFrame, key: str, min_customers: int) -> pl.LazyFr
 
 
 def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
-    """Monthly y = (kWh / own median) / peer trend, per scored customer, sorted by month."""
+    """Monthly y = (kWh / own median) / peer trend and y_lag, y twelve months earlier, per scored customer."""
     c = cfg.U10
     cid = "customer_id"
     series = (
@@ -86,60 +87,96 @@ def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     peer = (
         pl.when(pl.col("_area_id_trend") > 0).then(pl.lit("area")).when(pl.col("_line_id_trend") > 0).then(pl.lit("line")).otherwise(pl.lit("none"))
     )
-    return series.with_columns(y=pl.col("x") / trend, peer=peer).sort(cid, "month")
+    series = series.with_columns(y=pl.col("x") / trend, peer=peer)
+    year_before = series.select(cid, pl.col("month") + 12, y_lag="y")
+    return series.join(year_before, on=[cid, "month"], how="left").sort(cid, "month")
 
 
 def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
-    """Every candidate onset with the before/after statistics, from cumulative sums per customer."""
+    """Every candidate onset with its statistics, from cumulative sums per customer (no loop).
+
+    Row k of a customer with N months splits it into k months before and N − k from this one on.
+    """
     cid = "customer_id"
-
-    def before(e: pl.Expr) -> pl.Expr:
-        # sum over the months strictly before this one
-        return e.cum_sum().shift(1, fill_value=0).over(cid)
-
-    def total(e: pl.Expr) -> pl.Expr:
-        return e.sum().over(cid)
-
     y = pl.col("y")
-    ratio = (pl.col("kvarh") / pl.col("kwh")).fill_nan(None)
-    ratio = pl.when(pl.col("kwh") > 0).then(ratio)
-    has_ratio = ratio.is_not_null().cast(pl.Float64)
-    # month-to-month change of y (volatility), zero for the first month
-    step = (y - y.shift(1).over(cid)).abs().fill_null(0.0)
+    lag = pl.col("y_lag")
+    has_lag = lag.is_not_null() & y.is_not_null()
+    ratio = pl.when(pl.col("kwh") > 0).then(pl.col("kvarh") / pl.col("kwh"))
+    step = (y - y.shift(1).over(cid)).abs().fill_null(0.0)  # month-to-month change, 0 for the first month
+    sums = {
+        "s": y,
+        "q": y * y,
+        "zero": (pl.col("kwh") == 0).cast(pl.Float64),
+        "step": step,
+        "react": ratio.fill_null(0.0),
+        "react_n": ratio.is_not_null().cast(pl.Float64),
+        "yoy_now": pl.when(has_lag).then(y).otherwise(0.0),
+        "yoy_then": pl.when(has_lag).then(lag).otherwise(0.0),
+        "yoy_n": has_lag.cast(pl.Float64),
+    }
     frame = series.with_columns(
         _n1=pl.int_range(pl.len()).over(cid).cast(pl.Float64),
         _n=pl.len().over(cid).cast(pl.Float64),
-        _s1=before(y),
-        _q1=before(y * y),
-        _st=total(y),
-        _qt=total(y * y),
-        _z1=before((pl.col("kwh") == 0).cast(pl.Float64)),
-        _zt=total((pl.col("kwh") == 0).cast(pl.Float64)),
-        _v1=before(step),
-        _vt=total(step),
-        _r1=before(ratio.fill_null(0.0)),
-        _rn1=before(has_ratio),
-        _rt=total(ratio.fill_null(0.0)),
-        _rnt=total(has_ratio),
+        _step=step,
+        # b_x: sum of x over the months before this one; t_x: over all months
+        **{f"b_{k}": e.cum_sum().shift(1, fill_value=0.0).over(cid) for k, e in sums.items()},
+        **{f"t_{k}": e.sum().over(cid) for k, e in sums.items()},
+    ).with_columns(
+        # y_{k}: sum over the first year from this month on (the prefix 12 months ahead minus this one's)
+        **{
+            f"y_{k}": pl.col(f"b_{k}").shift(-12).over(cid).fill_null(pl.col(f"t_{k}")) - pl.col(f"b_{k}")
+            for k in ("yoy_now", "yoy_then", "yoy_n")
+        }
     )
+
+    def after(k: str) -> pl.Expr:
+        return pl.col(f"t_{k}") - pl.col(f"b_{k}")
+
     n1, n2 = pl.col("_n1"), pl.col("_n") - pl.col("_n1")
-    mean1 = pl.col("_s1") / n1
-    mean2 = (pl.col("_st") - pl.col("_s1")) / n2
-    sd1 = (pl.col("_q1") / n1 - mean1.pow(2)).clip(lower_bound=0.0).sqrt()
+    mean1, mean2 = pl.col("b_s") / n1, after("s") / n2
+    sd1 = (pl.col("b_q") / n1 - mean1.pow(2)).clip(lower_bound=0.0).sqrt()
     noise = pl.max_horizontal(sd1, mean1 * NOISE_FLOOR, pl.lit(1e-9))
     # volatility per month on each side; the first month after the split carries the step itself, so it is left out
-    vol1 = pl.col("_v1") / (n1 - 1)
-    vol2 = (pl.col("_vt") - pl.col("_v1") - step) / (n2 - 1)
-    react1 = pl.col("_r1") / pl.col("_rn1")
-    react2 = (pl.col("_rt") - pl.col("_r1")) / (pl.col("_rnt") - pl.col("_rn1"))
-    return frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months)).with_columns(
+    vol1 = pl.col("b_step") / (n1 - 1)
+    vol2 = (after("step") - pl.col("_step")) / (n2 - 1)
+    yoy_known = pl.col("y_yoy_n") >= recent_months
+    features = frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months)).with_columns(
         drop=1 - mean2 / mean1,
+        yoy_drop=pl.when(yoy_known).then(1 - pl.col("y_yoy_now") / pl.col("y_yoy_then")),
         z=(mean1 - mean2) / (noise * (1 / n1 + 1 / n2).sqrt()),
-        zero_share=(pl.col("_zt") - pl.col("_z1")) / n2,
-        zero_before=pl.col("_z1") / n1,
+        zero_share=after("zero") / n2,
+        zero_before=pl.col("b_zero") / n1,
         volatility_ratio=(vol2 / mean2.clip(lower_bound=1e-9)) / (vol1 / mean1).clip(lower_bound=NOISE_FLOOR),
-        reactive_ratio=react2 / react1,
+        reactive_ratio=(after("react") / after("react_n")) / (pl.col("b_react") / pl.col("b_react_n")),
     )
+    # 0/0 and x/0 (no reactive energy after the onset, a single month after it) are unknown, not numbers
+    ratios = ["drop", "yoy_drop", "z", "volatility_ratio", "reactive_ratio"]
+    return features.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in ratios
+    )
+
+
+def _drop_signal(drop: pl.Expr) -> pl.Expr:
+    """The size of the fall weighted by its significance: a 10 % fall is noise, 70 % is full strength;
+    z below 1 is noise, from 4 on it is certain."""
+    return _clip01((drop - 0.1) / 0.6) * _clip01((pl.col("z") - 1) / 3)
+
+
+def _score(drop: pl.Expr) -> pl.Expr:
+    """The noisy-OR of the signals at the onset, 0-100."""
+    # zero months count only where the customer used to consume (a vacant house was zero all along)
+    zero_signal = _clip01(pl.col("zero_share") - pl.col("zero_before"))
+    volatility_signal = _clip01(pl.col("volatility_ratio").log(2) / 2) * _clip01(drop / 0.2)
+    reactive_signal = _clip01(pl.col("reactive_ratio").log(2))
+    miss = pl.lit(1.0)
+    for name, signal in (
+        ("drop", _drop_signal(drop)),
+        ("zero", zero_signal),
+        ("volatility", volatility_signal),
+        ("reactive", reactive_signal),
+    ):
+        miss = miss * (1 - WEIGHTS[name] * signal)
+    return ((1 - miss) * 100).round(2)
 
 
 def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
@@ -151,32 +188,19 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         months=pl.len().cast(pl.Int64),
         peer=pl.col("peer").mode().first(),
     )
+    # a fall that the same months of the year before also show is the customer's own season, not a fall
+    drop = pl.min_horizontal("drop", "yoy_drop")
+    # the onset is the split with the strongest fall; among equally strong ones the most significant
     onset = (
         _splits(series, c.recent_months)
+        .with_columns(_strength=_drop_signal(drop))
         .group_by("customer_id")
-        .agg(
-            pl.col("period", "drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio")
-            .sort_by("z")
-            .last()
-        )
+        .agg(pl.all().sort_by("_strength", "z").last())
+        .with_columns(score=_score(drop))
         .rename({"period": "onset"})
     )
-    drop_signal = _clip01((pl.col("drop") - 0.1) / 0.6) * _clip01((pl.col("z") - 1) / 3)
-    # zero months count only where the customer used to consume (a vacant house was zero all along)
-    zero_signal = _clip01(pl.col("zero_share") - pl.col("zero_before"))
-    volatility_signal = _clip01(pl.col("volatility_ratio").log(2) / 2) * _clip01(pl.col("drop") / 0.2)
-    reactive_signal = _clip01(pl.col("reactive_ratio").log(2))
-    miss = pl.lit(1.0)
-    for name, signal in (
-        ("drop", drop_signal),
-        ("zero", zero_signal),
-        ("volatility", volatility_signal),
-        ("reactive", reactive_signal),
-    ):
-        miss = miss * (1 - WEIGHTS[name] * signal)
     return (
         months.join(onset, on="customer_id", how="inner")
-        .with_columns(score=((1 - miss) * 100).round(2))
         .sort(["score", "drop", "customer_id"], descending=[True, True, False])
         .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
         .select(THEFT_SCHEMA.names())
