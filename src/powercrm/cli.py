@@ -16,12 +16,13 @@ from typing import Annotated, Any
 import typer
 
 from powercrm import __version__
-from powercrm.commands import audit, indicators, init, validate
+from powercrm.commands import audit, indicators, init, sample, validate
 from powercrm.errors import PowercrmError
 
 # (command module function, rich help panel). A new command adds one line here.
 COMMANDS: list[tuple[Callable[..., Any], str]] = [
     (validate.validate, "Data"),
+    (sample.sample, "Data"),
     (indicators.indicators, "Analysis"),
     (audit.audit, "Analysis"),
     (init.init, "Setup"),
