@@ -8,7 +8,7 @@ import polars as pl
 
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
-from powercrm.audit.finding import empty_findings, findings, num, num_text, rule
+from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text, rule
 from powercrm.audit.idcheck import birth_date, id_number_valid, phone_valid, resident_id_check_char, uscc_check_char
 from powercrm.io.schema import zh_header
 
@@ -47,9 +47,9 @@ def required_fields(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         "A01",
         cfg.A01.severity,
         value=missing.cast(pl.Float64),
-        message_zh=pl.format("必填字段为空：{}", listing([zh_header("customers", f) for f in fields], "、")),
-        message_en=pl.format("required fields blank: {}", listing(fields, ", ")),
-        evidence=pl.format("missing={}", listing(fields, ",")),
+        message_zh=fmt("必填字段为空：{}", listing([zh_header("customers", f) for f in fields], "、")),
+        message_en=fmt("required fields blank: {}", listing(fields, ", ")),
+        evidence=fmt("missing={}", listing(fields, ",")),
     )
 
 
@@ -60,9 +60,9 @@ def phone_number(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         hits,
         "A02",
         cfg.A02.severity,
-        message_zh=pl.format("联系电话“{}”不是有效的大陆手机或固定电话号码", pl.col("phone")),
-        message_en=pl.format("phone '{}' is not a valid mainland mobile or landline number", pl.col("phone")),
-        evidence=pl.format("phone={}", pl.col("phone")),
+        message_zh=fmt("联系电话“{}”不是有效的大陆手机或固定电话号码", pl.col("phone")),
+        message_en=fmt("phone '{}' is not a valid mainland mobile or landline number", pl.col("phone")),
+        evidence=fmt("phone={}", pl.col("phone")),
     )
 
 
@@ -73,16 +73,16 @@ def _id_problem(ident: pl.Expr) -> pl.Expr:
     uscc_shape = code.str.contains(r"^[0-9A-Z]{18}$")
     return (
         pl.when(resident_shape & birth_date(code).is_null())
-        .then(pl.format("resident ID birth date {} is not a date", code.str.slice(6, 8)))
+        .then(fmt("resident ID birth date {} is not a date", code.str.slice(6, 8)))
         .when(resident_shape & (resident_id_check_char(code) == code.str.slice(17, 1)))
-        .then(pl.format("resident ID birth date {} is implausible", code.str.slice(6, 8)))
+        .then(fmt("resident ID birth date {} is implausible", code.str.slice(6, 8)))
         .when(resident_shape)
-        .then(pl.format("resident ID check character should be {}", resident_id_check_char(code)))
+        .then(fmt("resident ID check character should be {}", resident_id_check_char(code)))
         .when(uscc_shape & uscc_check_char(code).is_not_null())
-        .then(pl.format("credit code check character should be {}", uscc_check_char(code)))
+        .then(fmt("credit code check character should be {}", uscc_check_char(code)))
         .when(uscc_shape)
         .then(pl.lit("credit code has a letter outside its alphabet (I, O, Z, S, V)"))
-        .otherwise(pl.format("{} characters, expected 18", code.str.len_chars()))
+        .otherwise(fmt("{} characters, expected 18", code.str.len_chars()))
     )
 
 
@@ -94,9 +94,9 @@ def id_number(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         hits,
         "A03",
         cfg.A03.severity,
-        message_zh=pl.format("证件号码“{}”既不是有效的居民身份证号码，也不是有效的统一社会信用代码", ident),
-        message_en=pl.format("id_number '{}' is neither a valid resident ID nor a valid unified social credit code", ident),
-        evidence=pl.format("id_number={}; problem={}", ident, _id_problem(ident)),
+        message_zh=fmt("证件号码“{}”既不是有效的居民身份证号码，也不是有效的统一社会信用代码", ident),
+        message_en=fmt("id_number '{}' is neither a valid resident ID nor a valid unified social credit code", ident),
+        evidence=fmt("id_number={}; problem={}", ident, _id_problem(ident)),
     )
 
 
@@ -113,10 +113,10 @@ def duplicates(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
     dup = pl.col("id_rows") > 1
     shared = pl.col("meter_customers") > 1
-    zh_dup = pl.when(dup).then(pl.format("户号在档案中出现{}次", pl.col("id_rows")))
-    zh_meter = pl.when(shared).then(pl.format("电能表{}登记在{}户上", pl.col("meter_id"), pl.col("meter_customers")))
-    en_dup = pl.when(dup).then(pl.format("customer_id appears in {} archive rows", pl.col("id_rows")))
-    en_meter = pl.when(shared).then(pl.format("meter {} is registered on {} customers", pl.col("meter_id"), pl.col("meter_customers")))
+    zh_dup = pl.when(dup).then(fmt("户号在档案中出现{}次", pl.col("id_rows")))
+    zh_meter = pl.when(shared).then(fmt("电能表{}登记在{}户上", pl.col("meter_id"), pl.col("meter_customers")))
+    en_dup = pl.when(dup).then(fmt("customer_id appears in {} archive rows", pl.col("id_rows")))
+    en_meter = pl.when(shared).then(fmt("meter {} is registered on {} customers", pl.col("meter_id"), pl.col("meter_customers")))
     return findings(
         frame,
         "A04",
@@ -125,7 +125,7 @@ def duplicates(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         threshold=pl.lit(1.0),
         message_zh=pl.concat_str([zh_dup, zh_meter], separator="；", ignore_nulls=True),
         message_en=pl.concat_str([en_dup, en_meter], separator="; ", ignore_nulls=True),
-        evidence=pl.format("archive_rows={}; meter_id={}; meter_customers={}", "id_rows", pl.col("meter_id").fill_null(""), "meter_customers"),
+        evidence=fmt("archive_rows={}; meter_id={}; meter_customers={}", "id_rows", pl.col("meter_id").fill_null(""), "meter_customers"),
     )
 
 
@@ -139,9 +139,9 @@ def capacity_mismatch(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         cfg.A05.severity,
         value=contract - transformer,
         threshold=pl.lit(cfg.A05.tolerance_kva),
-        message_zh=pl.format("合同容量{} kVA与变压器总容量{} kVA不符", num(contract), num(transformer)),
-        message_en=pl.format("contract capacity {} kVA differs from transformer capacity {} kVA", num(contract), num(transformer)),
-        evidence=pl.format("contract_capacity_kva={}; transformer_capacity_kva={}; transformer_count={}", num(contract), num(transformer), pl.col("transformer_count").cast(pl.String).fill_null("")),
+        message_zh=fmt("合同容量{} kVA与变压器总容量{} kVA不符", num(contract), num(transformer)),
+        message_en=fmt("contract capacity {} kVA differs from transformer capacity {} kVA", num(contract), num(transformer)),
+        evidence=fmt("contract_capacity_kva={}; transformer_capacity_kva={}; transformer_count={}", num(contract), num(transformer), pl.col("transformer_count").cast(pl.String).fill_null("")),
     )
 
 
@@ -164,16 +164,16 @@ def class_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         .when(klass == "residential")
         .then(pl.lit(c.residential_max_kv)),
         message_zh=pl.when(klass == "large_industry")
-        .then(pl.format("大工业用户合同容量{} kVA低于{} kVA", num(capacity), pl.lit(num_text(c.large_industry_min_kva))))
+        .then(fmt("大工业用户合同容量{} kVA低于{} kVA", num(capacity), pl.lit(num_text(c.large_industry_min_kva))))
         .when(klass == "agricultural")
-        .then(pl.format("农业生产用户的行业代码{}属于工业", pl.col("industry")))
-        .otherwise(pl.format("居民生活用户供电电压{} kV", num(voltage))),
+        .then(fmt("农业生产用户的行业代码{}属于工业", pl.col("industry")))
+        .otherwise(fmt("居民生活用户供电电压{} kV", num(voltage))),
         message_en=pl.when(klass == "large_industry")
-        .then(pl.format("large_industry with contract capacity {} kVA below {} kVA", num(capacity), pl.lit(num_text(c.large_industry_min_kva))))
+        .then(fmt("large_industry with contract capacity {} kVA below {} kVA", num(capacity), pl.lit(num_text(c.large_industry_min_kva))))
         .when(klass == "agricultural")
-        .then(pl.format("agricultural class with industrial industry code {}", pl.col("industry")))
-        .otherwise(pl.format("residential class supplied at {} kV", num(voltage))),
-        evidence=pl.format("customer_class={}; industry={}; contract_capacity_kva={}; voltage_kv={}", klass, pl.col("industry").fill_null(""), num(capacity).fill_null(""), num(voltage).fill_null("")),
+        .then(fmt("agricultural class with industrial industry code {}", pl.col("industry")))
+        .otherwise(fmt("residential class supplied at {} kV", num(voltage))),
+        evidence=fmt("customer_class={}; industry={}; contract_capacity_kva={}; voltage_kv={}", klass, pl.col("industry").fill_null(""), num(capacity).fill_null(""), num(voltage).fill_null("")),
     )
 
 
@@ -192,9 +192,9 @@ def voltage_for_capacity(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         c.severity,
         value=capacity,
         threshold=limit,
-        message_zh=pl.format("{} kV供电的容量{} kVA超过{} kVA", num(voltage), num(capacity), num(limit)),
-        message_en=pl.format("capacity {} kVA above {} kVA at {} kV", num(capacity), num(limit), num(voltage)),
-        evidence=pl.format("voltage_kv={}; contract_capacity_kva={}", num(voltage), num(capacity)),
+        message_zh=fmt("{} kV供电的容量{} kVA超过{} kVA", num(voltage), num(capacity), num(limit)),
+        message_en=fmt("capacity {} kVA above {} kVA at {} kV", num(capacity), num(limit), num(voltage)),
+        evidence=fmt("voltage_kv={}; contract_capacity_kva={}", num(voltage), num(capacity)),
     )
 
 
@@ -230,9 +230,9 @@ def current_transformer(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         message_zh=pl.when(pl.col("ct_ratio").is_null())
         .then(pl.lit("需要电流互感器，但未登记变比"))
         .when(missing)
-        .then(pl.format("需要电流互感器，但变比“{}”无法识别", pl.col("ct_ratio")))
+        .then(fmt("需要电流互感器，但变比“{}”无法识别", pl.col("ct_ratio")))
         .otherwise(
-            pl.format(
+            fmt(
                 "电流互感器一次电流{} A不在额定电流{} A的{}–{}倍之间",
                 num(p, 1), num(r, 1), pl.lit(num_text(c.band[0])), pl.lit(num_text(c.band[1])),
             )
@@ -240,14 +240,14 @@ def current_transformer(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         message_en=pl.when(pl.col("ct_ratio").is_null())
         .then(pl.lit("a current transformer is needed but no CT ratio is registered"))
         .when(missing)
-        .then(pl.format("a current transformer is needed but the CT ratio '{}' is unreadable", pl.col("ct_ratio")))
+        .then(fmt("a current transformer is needed but the CT ratio '{}' is unreadable", pl.col("ct_ratio")))
         .otherwise(
-            pl.format(
+            fmt(
                 "CT primary current {} A is outside {}–{} × the rated current {} A",
                 num(p, 1), pl.lit(num_text(c.band[0])), pl.lit(num_text(c.band[1])), num(r, 1),
             )
         ),
-        evidence=pl.format(
+        evidence=fmt(
             "ct_ratio={}; voltage_kv={}; contract_capacity_kva={}; rated_current_a={}",
             pl.col("ct_ratio").fill_null(""), num(voltage), num(capacity).fill_null(""), num(r, 1).fill_null(""),
         ),
@@ -268,8 +268,8 @@ def important_customer_supply(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame
         "A09",
         pl.when(missing == 2).then(pl.lit(cfg.A09.severity)).otherwise(pl.lit(cfg.A09.severity_one_missing)),
         value=missing.cast(pl.Float64),
-        message_zh=pl.format("重要客户（{}）无{}", pl.col("importance"), zh),
-        message_en=pl.format("important customer ({}) without {}", pl.col("importance"), en),
-        evidence=pl.format("importance={}; backup_power={}; dual_supply={}", pl.col("importance"), pl.col("backup_power").cast(pl.String).fill_null(""), pl.col("dual_supply").cast(pl.String).fill_null("")),
+        message_zh=fmt("重要客户（{}）无{}", pl.col("importance"), zh),
+        message_en=fmt("important customer ({}) without {}", pl.col("importance"), en),
+        evidence=fmt("importance={}; backup_power={}; dual_supply={}", pl.col("importance"), pl.col("backup_power").cast(pl.String).fill_null(""), pl.col("dual_supply").cast(pl.String).fill_null("")),
     )
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
-from powercrm.audit.finding import empty_findings, findings, month_text, num, rule
+from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, rule
 
 RUN = "_run"
 
@@ -63,9 +63,9 @@ def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("first"),
         value=pl.col("months").cast(pl.Float64),
         threshold=pl.lit(float(n)),
-        message_zh=pl.format("{}至{}连续{}个月零电量", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
-        message_en=pl.format("zero kWh for {} consecutive months, {} to {}", "months", month_text(pl.col("first")), month_text(pl.col("last"))),
-        evidence=pl.format("first={}; last={}; months={}", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
+        message_zh=fmt("{}至{}连续{}个月零电量", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
+        message_en=fmt("zero kWh for {} consecutive months, {} to {}", "months", month_text(pl.col("first")), month_text(pl.col("last"))),
+        evidence=fmt("first={}; last={}; months={}", month_text(pl.col("first")), month_text(pl.col("last")), "months"),
     )
 
 
@@ -86,15 +86,15 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("kwh"),
         threshold=limit,
-        message_zh=pl.format(
+        message_zh=fmt(
             "电量{} kWh低于前{}个月中位数{} kWh的{}，疑似窃电",
             num(pl.col("kwh")), pl.lit(c.history_months), num(pl.col("_median")), pl.lit(f"{c.drop_ratio:.0%}"),
         ),
-        message_en=pl.format(
+        message_en=fmt(
             "{} kWh is below {} of the median {} kWh of the previous {} months (theft suspicion)",
             num(pl.col("kwh")), pl.lit(f"{c.drop_ratio:.0%}"), num(pl.col("_median")), pl.lit(c.history_months),
         ),
-        evidence=pl.format("kwh={}; history_median={}; ratio={}", num(pl.col("kwh")), num(pl.col("_median")), num(pl.col("kwh") / pl.col("_median"), 3)),
+        evidence=fmt("kwh={}; history_median={}; ratio={}", num(pl.col("kwh")), num(pl.col("_median")), num(pl.col("kwh") / pl.col("_median"), 3)),
     )
 
 
@@ -110,15 +110,15 @@ def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("kwh"),
         threshold=limit,
-        message_zh=pl.format(
+        message_zh=fmt(
             "电量{} kWh超过合同容量{} kVA满负荷运行{}小时的上限{} kWh（倍率或互感器变比错误？）",
             num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours), num(limit),
         ),
-        message_en=pl.format(
+        message_en=fmt(
             "{} kWh exceeds {} kWh, the contract capacity {} kVA running flat out for {} hours (multiplier or CT ratio error?)",
             num(pl.col("kwh")), num(limit), num(pl.col("contract_capacity_kva")), num(hours),
         ),
-        evidence=pl.format("kwh={}; contract_capacity_kva={}; hours={}", num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours)),
+        evidence=fmt("kwh={}; contract_capacity_kva={}; hours={}", num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours)),
     )
 
 
@@ -135,12 +135,12 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("max_load_kw"),
         threshold=limit,
-        message_zh=pl.format("最大负荷{} kW超过合同容量{} kVA，疑似私自增容", num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva"))),
-        message_en=pl.format(
+        message_zh=fmt("最大负荷{} kW超过合同容量{} kVA，疑似私自增容", num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva"))),
+        message_en=fmt(
             "maximum load {} kW exceeds contract capacity {} kVA (private capacity increase?)",
             num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva")),
         ),
-        evidence=pl.format("max_load_kw={}; avg_load_kw={}; contract_capacity_kva={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")).fill_null(""), num(pl.col("contract_capacity_kva"))),
+        evidence=fmt("max_load_kw={}; avg_load_kw={}; contract_capacity_kva={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")).fill_null(""), num(pl.col("contract_capacity_kva"))),
     )
 
 
@@ -160,9 +160,9 @@ def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("_pf"),
         threshold=pl.col("pf_standard"),
-        message_zh=pl.format("月功率因数{}低于考核标准{}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
-        message_en=pl.format("monthly power factor {} below the standard {}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
-        evidence=pl.format("kwh={}; kvarh={}", num(kwh), num(kvarh)),
+        message_zh=fmt("月功率因数{}低于考核标准{}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
+        message_en=fmt("monthly power factor {} below the standard {}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
+        evidence=fmt("kwh={}; kvarh={}", num(kwh), num(kvarh)),
     )
 
 
@@ -196,10 +196,10 @@ def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     def listing(parts: list[pl.Expr], separator: str) -> pl.Expr:
         return pl.concat_str(parts, separator=separator, ignore_nulls=True)
 
-    zh = [pl.when(pl.col(c) < 0).then(pl.format("{}为负（{}）", pl.lit(z), num(pl.col(c)))) for c, (z, _) in _NEGATIVE.items()]
-    en = [pl.when(pl.col(c) < 0).then(pl.format("negative {} ({})", pl.lit(e), num(pl.col(c)))) for c, (_, e) in _NEGATIVE.items()]
-    zh.append(pl.when(load_inverted).then(pl.format("最大负荷{} kW低于平均负荷{} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
-    en.append(pl.when(load_inverted).then(pl.format("maximum load {} kW below average load {} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
+    zh = [pl.when(pl.col(c) < 0).then(fmt("{}为负（{}）", pl.lit(z), num(pl.col(c)))) for c, (z, _) in _NEGATIVE.items()]
+    en = [pl.when(pl.col(c) < 0).then(fmt("negative {} ({})", pl.lit(e), num(pl.col(c)))) for c, (_, e) in _NEGATIVE.items()]
+    zh.append(pl.when(load_inverted).then(fmt("最大负荷{} kW低于平均负荷{} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
+    en.append(pl.when(load_inverted).then(fmt("maximum load {} kW below average load {} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
     return findings(
         frame.filter(any_problem),
         "U06",
@@ -210,8 +210,8 @@ def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         message_zh=listing(zh, "；"),
         message_en=listing(en, "; "),
         evidence=listing(
-            [pl.when(pl.col(c) < 0).then(pl.format(f"{c}={{}}", num(pl.col(c)))) for c in _NEGATIVE]
-            + [pl.when(load_inverted).then(pl.format("max_load_kw={}; avg_load_kw={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw"))))],
+            [pl.when(pl.col(c) < 0).then(fmt(f"{c}={{}}", num(pl.col(c)))) for c in _NEGATIVE]
+            + [pl.when(load_inverted).then(fmt("max_load_kw={}; avg_load_kw={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw"))))],
             "; ",
         ),
     )
@@ -243,12 +243,12 @@ def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         value=pl.when(~unbilled).then(price),
         threshold=pl.when(unbilled).then(None).when(price < low).then(low).otherwise(high),
         message_zh=pl.when(unbilled)
-        .then(pl.format("有功电量{} kWh但应收电费为零或空", num(kwh)))
-        .otherwise(pl.format("电价{}元/kWh不在{}–{}元/kWh之间", num(price, 3), num(low), num(high))),
+        .then(fmt("有功电量{} kWh但应收电费为零或空", num(kwh)))
+        .otherwise(fmt("电价{}元/kWh不在{}–{}元/kWh之间", num(price, 3), num(low), num(high))),
         message_en=pl.when(unbilled)
-        .then(pl.format("{} kWh with zero or missing amount_due", num(kwh)))
-        .otherwise(pl.format("unit price {} 元/kWh outside {}–{} 元/kWh", num(price, 3), num(low), num(high))),
-        evidence=pl.format("kwh={}; amount_due={}; customer_class={}", num(kwh), num(due).fill_null(""), pl.col("customer_class").fill_null("")),
+        .then(fmt("{} kWh with zero or missing amount_due", num(kwh)))
+        .otherwise(fmt("unit price {} 元/kWh outside {}–{} 元/kWh", num(price, 3), num(low), num(high))),
+        evidence=fmt("kwh={}; amount_due={}; customer_class={}", num(kwh), num(due).fill_null(""), pl.col("customer_class").fill_null("")),
     )
 
 
@@ -270,13 +270,13 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("first"),
         value=pl.col("months").cast(pl.Float64),
         threshold=pl.lit(float(c.min_months)),
-        message_zh=pl.format(
+        message_zh=fmt(
             "{}至{}连续{}个月欠费，共欠{}元", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))
         ),
-        message_en=pl.format(
+        message_en=fmt(
             "arrears in {} consecutive months, {} to {}, {} 元 in total", "months", month_text(pl.col("first")), month_text(pl.col("last")), num(pl.col("owed"))
         ),
-        evidence=pl.format("first={}; last={}; months={}; owed={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))),
+        evidence=fmt("first={}; last={}; months={}; owed={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))),
     )
     over = paid - due
     overpaid = findings(
@@ -286,9 +286,9 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=over,
         threshold=pl.lit(c.overpayment_yuan),
-        message_zh=pl.format("实收电费{}元超过应收{}元，多缴{}元", num(paid), num(due), num(over)),
-        message_en=pl.format("paid {} 元 against {} 元 due: overpaid by {} 元", num(paid), num(due), num(over)),
-        evidence=pl.format("amount_due={}; amount_paid={}", num(due), num(paid)),
+        message_zh=fmt("实收电费{}元超过应收{}元，多缴{}元", num(paid), num(due), num(over)),
+        message_en=fmt("paid {} 元 against {} 元 due: overpaid by {} 元", num(paid), num(due), num(over)),
+        evidence=fmt("amount_due={}; amount_paid={}", num(due), num(paid)),
     )
     return pl.concat([arrear_runs, overpaid])
 
@@ -306,12 +306,12 @@ def flat_line(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("first"),
         value=pl.col("months").cast(pl.Float64),
         threshold=pl.lit(float(n)),
-        message_zh=pl.format(
+        message_zh=fmt(
             "{}至{}连续{}个月电量均为{} kWh，疑似估抄", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("_kwh"))
         ),
-        message_en=pl.format(
+        message_en=fmt(
             "identical {} kWh for {} consecutive months, {} to {} (estimated readings?)", num(pl.col("_kwh")), "months", month_text(pl.col("first")), month_text(pl.col("last"))
         ),
-        evidence=pl.format("first={}; last={}; months={}; kwh={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("_kwh"))),
+        evidence=fmt("first={}; last={}; months={}; kwh={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("_kwh"))),
     )
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData, sum_or_null
-from powercrm.audit.finding import empty_findings, findings, num, pct, rule
+from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, rule
 
 LINE_LOSS_SCHEMA = pl.Schema(
     {
@@ -89,8 +89,8 @@ def loss_rate(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     rate, high = pl.col("loss_rate"), _max_rate(cfg)
     too_high = rate > high
     hits = line_loss(data).filter(too_high | (rate < c.min_loss_rate))
-    where_zh = pl.when(pl.col("level") == "area").then(pl.format("台区{}", "area_id")).otherwise(pl.format("线路{}", "line_id"))
-    where_en = pl.when(pl.col("level") == "area").then(pl.format("area {}", "area_id")).otherwise(pl.format("line {}", "line_id"))
+    where_zh = pl.when(pl.col("level") == "area").then(fmt("台区{}", "area_id")).otherwise(fmt("线路{}", "line_id"))
+    where_en = pl.when(pl.col("level") == "area").then(fmt("area {}", "area_id")).otherwise(fmt("line {}", "line_id"))
     return findings(
         hits,
         "L01",
@@ -99,14 +99,14 @@ def loss_rate(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         value=rate,
         threshold=pl.when(too_high).then(high).otherwise(pl.lit(c.min_loss_rate)),
         message_zh=pl.when(too_high)
-        .then(pl.format("{}线损率{}高于{}", where_zh, pct(rate), pct(high)))
-        .otherwise(pl.format("{}线损率{}低于{}（用户挂接线路错误或计量错误？）", where_zh, pct(rate), pct(pl.lit(c.min_loss_rate)))),
+        .then(fmt("{}线损率{}高于{}", where_zh, pct(rate), pct(high)))
+        .otherwise(fmt("{}线损率{}低于{}（用户挂接线路错误或计量错误？）", where_zh, pct(rate), pct(pl.lit(c.min_loss_rate)))),
         message_en=pl.when(too_high)
-        .then(pl.format("{} loss rate {} above {}", where_en, pct(rate), pct(high)))
+        .then(fmt("{} loss rate {} above {}", where_en, pct(rate), pct(high)))
         .otherwise(
-            pl.format("{} loss rate {} below {} (customers on the wrong line, or a metering error?)", where_en, pct(rate), pct(pl.lit(c.min_loss_rate)))
+            fmt("{} loss rate {} below {} (customers on the wrong line, or a metering error?)", where_en, pct(rate), pct(pl.lit(c.min_loss_rate)))
         ),
-        evidence=pl.format(
+        evidence=fmt(
             "supplied_kwh={}; billed_kwh={}; customers={}; voltage_kv={}",
             num(pl.col("supplied_kwh")), num(pl.col("billed_kwh")), "customers", num(pl.col("voltage_kv")).fill_null(""),
         ),

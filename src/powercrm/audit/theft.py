@@ -24,12 +24,15 @@ import polars as pl
 
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
-from powercrm.audit.finding import findings, month_text, num, rule
+from powercrm.audit.finding import findings, fmt, month_text, num, rule
 
 # weights of the noisy-OR; a full-strength step drop alone gives 85
 WEIGHTS = {"drop": 0.85, "zero": 0.5, "volatility": 0.35, "reactive": 0.35}
 MIN_HISTORY = 6  # months before an onset: the baseline the fall is measured against
 NOISE_FLOOR = 0.05  # smallest month-to-month noise assumed (share of the usual level), so flat series give finite z
+
+# what is kept of the onset split
+ONSET_FEATURES = ["customer_id", "period", "drop", "yoy_drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio"]
 
 THEFT_SCHEMA = pl.Schema(
     {
@@ -55,41 +58,35 @@ def _clip01(e: pl.Expr) -> pl.Expr:
     return e.clip(0.0, 1.0).fill_null(0.0).fill_nan(0.0)
 
 
-def _peer_trend(series: pl.LazyFrame, key: str, min_customers: int) -> pl.LazyFrame:
-    return (
-        series.filter(pl.col(key).is_not_null())
-        .group_by(key, "period")
-        .agg(pl.col("x").median().alias(f"_{key}_trend"), pl.len().alias(f"_{key}_n"))
-        .filter(pl.col(f"_{key}_n") >= min_customers)
-    )
+def _peer_trend(key: str, min_customers: int) -> pl.Expr:
+    """Median x of the customers sharing `key` (area or line) in the month, where there are enough."""
+    group = [key, "period"]
+    trend = pl.col("x").median().over(group)
+    return pl.when(pl.col(key).is_not_null() & (pl.len().over(group) >= min_customers) & (trend > 0)).then(trend)
 
 
 def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
-    """Monthly y = (kWh / own median) / peer trend and y_lag, y twelve months earlier, per scored customer."""
+    """Monthly y = (kWh / own median) / peer trend and y_lag, y twelve months earlier, per scored customer,
+    sorted by customer and month. Window expressions only: no self-join of the monthly table."""
     c = cfg.U10
     cid = "customer_id"
     series = (
         data.months.select(cid, "line_id", "area_id", "period", "month", "kwh", "kvarh")
+        .sort(cid, "month")
         # the usual level is the median of the months with consumption: a meter stopped for most of
         # the series must still have a level to fall from
         .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median().over(cid))
         .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
         .with_columns(x=(pl.col("kwh") / pl.col("_level")).clip(lower_bound=0.0))
+        .with_columns(_area=_peer_trend("area_id", c.peer_min_customers), _line=_peer_trend("line_id", c.peer_min_customers))
     )
-    area = _peer_trend(series, "area_id", c.peer_min_customers)
-    line = _peer_trend(series, "line_id", c.peer_min_customers)
-    series = series.join(area, on=["area_id", "period"], how="left").join(line, on=["line_id", "period"], how="left")
-    trend = pl.coalesce(
-        pl.when(pl.col("_area_id_trend") > 0).then("_area_id_trend"),
-        pl.when(pl.col("_line_id_trend") > 0).then("_line_id_trend"),
-        pl.lit(1.0),
+    trend = pl.coalesce("_area", "_line", pl.lit(1.0))
+    peer = pl.when(pl.col("_area").is_not_null()).then(pl.lit("area")).when(pl.col("_line").is_not_null()).then(pl.lit("line"))
+    # twelve rows back is twelve calendar months back unless the customer has a gap in between
+    year_back = pl.col("month").shift(12).over(cid) == pl.col("month") - 12
+    return series.with_columns(y=pl.col("x") / trend, peer=peer.otherwise(pl.lit("none"))).with_columns(
+        y_lag=pl.when(year_back).then(pl.col("y").shift(12).over(cid))
     )
-    peer = (
-        pl.when(pl.col("_area_id_trend") > 0).then(pl.lit("area")).when(pl.col("_line_id_trend") > 0).then(pl.lit("line")).otherwise(pl.lit("none"))
-    )
-    series = series.with_columns(y=pl.col("x") / trend, peer=peer)
-    year_before = series.select(cid, pl.col("month") + 12, y_lag="y")
-    return series.join(year_before, on=[cid, "month"], how="left").sort(cid, "month")
 
 
 def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
@@ -193,7 +190,7 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     # the onset is the split with the strongest fall; among equally strong ones the most significant
     onset = (
         _splits(series, c.recent_months)
-        .with_columns(_strength=_drop_signal(drop))
+        .select(*ONSET_FEATURES, _strength=_drop_signal(drop))
         .group_by("customer_id")
         .agg(pl.all().sort_by("_strength", "z").last())
         .with_columns(score=_score(drop))
@@ -225,15 +222,15 @@ def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         pl.when(pl.col("score") >= c.high_score).then(pl.lit("high")).otherwise(pl.lit(c.severity)),
         value=pl.col("score"),
         threshold=pl.lit(c.min_score),
-        message_zh=pl.format(
+        message_zh=fmt(
             "窃电嫌疑第{}名（{}分）：自{}起电量较{}下降{}",
-            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, pl.format("{}%", num(pl.col("drop") * 100, 0)),
+            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, fmt("{}%", num(pl.col("drop") * 100, 0)),
         ),
-        message_en=pl.format(
+        message_en=fmt(
             "theft suspect #{} (score {}): consumption {} lower than {} since {}",
-            "rank", num(pl.col("score"), 1), pl.format("{}%", num(pl.col("drop") * 100, 0)), basis_en, month_text(pl.col("onset")),
+            "rank", num(pl.col("score"), 1), fmt("{}%", num(pl.col("drop") * 100, 0)), basis_en, month_text(pl.col("onset")),
         ),
-        evidence=pl.format(
+        evidence=fmt(
             "rank={}; onset={}; drop={}; z={}; zero_share={}; volatility_ratio={}; reactive_ratio={}; peer={}",
             "rank", month_text(pl.col("onset")), num(pl.col("drop"), 3), num(pl.col("z"), 2), num(pl.col("zero_share"), 2),
             num(pl.col("volatility_ratio"), 2).fill_null(""), num(pl.col("reactive_ratio"), 2).fill_null(""), "peer",
