@@ -16,9 +16,10 @@ TEXT = {
     "en": {
         "counts": "Findings per rule",
         "findings": "findings",
-        "loss": "Lines and areas with the highest loss rate",
+        "loss": "Line loss: worst month and all months",
         "loss_rate": "loss rate",
-        "limit": "limit",
+        "worst": "worst month",
+        "overall": "all months",
         "suspects": "Theft suspects",
         "score": "score",
         "line": "line",
@@ -30,9 +31,10 @@ TEXT = {
     "zh": {
         "counts": "各规则问题数",
         "findings": "问题数",
-        "loss": "线损率最高的线路和台区",
+        "loss": "线损率：最差月份与全部月份",
         "loss_rate": "线损率",
-        "limit": "上限",
+        "worst": "最差月份",
+        "overall": "全部月份",
         "suspects": "窃电嫌疑排名",
         "score": "嫌疑分",
         "line": "线路",
@@ -97,25 +99,29 @@ def counts_chart(counts: pl.DataFrame, lang: str) -> str | None:
     return _svg(fig)
 
 
-def loss_chart(lines: pl.DataFrame, limit: float, lang: str) -> str | None:
-    """Horizontal bars of the worst loss rates, with the limit."""
-    lines = lines.filter(pl.col("loss_rate").is_not_null())
+def loss_chart(lines: pl.DataFrame, bounds: tuple[float, float], lang: str) -> str | None:
+    """Horizontal bars of each line's worst monthly loss rate (red outside the bounds), a dot for its rate
+    over all months, dashed lines at the bounds."""
+    lines = lines.filter(pl.col("worst_loss_rate").is_not_null())
     if lines.height == 0:
         return None
     plt = _pyplot()
     text = TEXT[lang]
+    low, high = bounds
     names = [
         f"{text['area']} {a}" if level == "area" else f"{text['line']} {l_}"
         for level, l_, a in lines.select("level", "line_id", "area_id").iter_rows()
-    ]
-    rates = [r * 100 for r in lines["loss_rate"].to_list()]
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(names) + 1.2), dpi=100)
-    colours = ["#c0392b" if r > limit * 100 else "#2980b9" for r in rates]
-    ax.barh(names[::-1], rates[::-1], color=colours[::-1])
-    ax.axvline(limit * 100, color="black", ls="--", lw=1, label=f"{text['limit']} {limit:.0%}")
+    ][::-1]
+    worst = [r * 100 for r in lines["worst_loss_rate"].to_list()][::-1]
+    overall = [None if r is None else r * 100 for r in lines["loss_rate"].to_list()][::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.35 * len(names) + 1.4), dpi=100)
+    ax.barh(names, worst, color=["#c0392b" if not low * 100 <= r <= high * 100 else "#2980b9" for r in worst], label=text["worst"])
+    ax.scatter([o for o in overall if o is not None], [n for n, o in zip(names, overall) if o is not None], color="black", s=14, zorder=3, label=text["overall"])
+    for bound in (low, high):
+        ax.axvline(bound * 100, color="black", ls="--", lw=1)
     ax.set_title(text["loss"])
     ax.set_xlabel(f"{text['loss_rate']} (%)")
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(names) > 3 else -0.3), ncol=2)
     return _svg(fig)
 
 

@@ -113,19 +113,36 @@ def counts(result: AuditResult) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def top_lines(result: AuditResult, n: int) -> pl.DataFrame:
-    """Lines and areas by loss rate over all assessed months (Σ supplied, Σ billed), worst first."""
+def top_lines(result: AuditResult, n: int, bounds: tuple[float, float] = (-0.01, 0.08)) -> pl.DataFrame:
+    """Lines and areas with the most flagged months (L01), then the worst month: one row each with the
+    loss rate over all assessed months (Σ supplied, Σ billed) and its worst month, the one farthest
+    outside (or least inside) `bounds`, the L01 minimum and maximum."""
     supplied, billed = pl.col("supplied_kwh"), pl.col("billed_kwh")
+    low, high = bounds
+    badness = pl.max_horizontal(pl.col("loss_rate") - high, low - pl.col("loss_rate")).fill_null(float("-inf"))
+    key = ["level", "line_id", "area_id"]
+    flagged = (
+        result.findings.filter(pl.col("rule") == "L01")
+        .group_by("line_id", "area_id")
+        .agg(flagged_months=pl.len().cast(pl.Int64))
+    )
     return (
-        result.line_loss.group_by("level", "line_id", "area_id")
+        result.line_loss.group_by(key)
         .agg(
             pl.col("voltage_kv", "customers").first(),
-            months=pl.len(),
+            months=pl.len().cast(pl.Int64),
             supplied_kwh=supplied.sum(),
             billed_kwh=billed.sum(),
+            # ties go to the earliest month
+            worst_month=pl.col("period").sort_by(badness, "period", descending=[False, True]).last(),
+            worst_loss_rate=pl.col("loss_rate").sort_by(badness, "period", descending=[False, True]).last(),
+            _badness=badness.max(),
         )
         .with_columns(loss_rate=pl.when(supplied > 0).then((supplied - billed) / supplied))
-        .sort("loss_rate", "level", "line_id", "area_id", descending=[True, False, False, False], nulls_last=True)
+        .join(flagged, on=["line_id", "area_id"], how="left", nulls_equal=True)
+        .with_columns(pl.col("flagged_months").fill_null(0))
+        .sort("flagged_months", "_badness", *key, descending=[True, True, False, False, False], nulls_last=True)
+        .drop("_badness")
         .head(n)
     )
 

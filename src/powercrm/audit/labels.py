@@ -35,6 +35,9 @@ HEADERS_ZH = {
     "supplied_kwh": "供电量(kWh)",
     "billed_kwh": "售电量(kWh)",
     "loss_rate": "线损率",
+    "flagged_months": "异常月数",
+    "worst_month": "最差月份",
+    "worst_loss_rate": "最差月线损率",
     # theft suspects
     "rank": "排名",
     "score": "嫌疑分",

@@ -21,7 +21,10 @@ from powercrm.io.writers import atomic_path
 
 MAX_ROWS_PER_RULE = 500
 FINDING_COLUMNS = ["severity", "customer_id", "line_id", "area_id", "period", "value", "threshold", "message_zh", "message_en", "evidence"]
-LINE_COLUMNS = ["level", "line_id", "area_id", "voltage_kv", "customers", "months", "supplied_kwh", "billed_kwh", "loss_rate"]
+LINE_COLUMNS = [
+    "level", "line_id", "area_id", "voltage_kv", "customers", "months", "flagged_months", "supplied_kwh", "billed_kwh",
+    "loss_rate", "worst_month", "worst_loss_rate",
+]
 SUSPECT_COLUMNS = ["rank", "customer_id", "line_id", "area_id", "score", "onset", "drop", "zero_share", "volatility_ratio", "reactive_ratio", "peer"]
 
 TEXT = {
@@ -32,7 +35,7 @@ TEXT = {
         "rules": "Rules run",
         "findings": "Findings",
         "summary": "Findings per rule and severity",
-        "lines": "Lines and areas by loss rate",
+        "lines": "Lines and areas by flagged months and worst monthly loss rate",
         "suspects": "Theft inspection list",
         "notes": "Checks not made",
         "per_rule": "Findings by rule",
@@ -47,7 +50,7 @@ TEXT = {
         "rules": "稽查规则",
         "findings": "问题数",
         "summary": "各规则问题数（按严重程度）",
-        "lines": "线损率排名（线路与台区）",
+        "lines": "线损异常的线路与台区（按异常月数和最差月线损率）",
         "suspects": "窃电嫌疑检查清单",
         "notes": "未检查的项目",
         "per_rule": "各规则问题明细",
@@ -121,9 +124,10 @@ def html_report(
     parts += [f"<h2>{html.escape(text['summary'])}</h2>", _table(table.drop("family"), list(table.drop("family").columns), lang)]
     parts.append(charts.counts_chart(table, chart_lang) or "")
     if "L01" in result.rules:
-        lines = top_lines(result, max(cfg.summary_rows, 20))
-        parts += [f"<h2>{html.escape(text['lines'])}</h2>", charts.loss_chart(lines, cfg.L01.max_loss_rate, chart_lang) or ""]
-        parts.append(_table(lines, LINE_COLUMNS, lang, percent=("loss_rate",)))
+        bounds = (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)
+        lines = top_lines(result, max(cfg.summary_rows, 20), bounds)
+        parts += [f"<h2>{html.escape(text['lines'])}</h2>", charts.loss_chart(lines, bounds, chart_lang) or ""]
+        parts.append(_table(lines, LINE_COLUMNS, lang, percent=("loss_rate", "worst_loss_rate")))
     if "U10" in result.rules:
         suspects = top_suspects(result, max(cfg.summary_rows, 20))
         parts += [f"<h2>{html.escape(text['suspects'])}</h2>", charts.suspects_chart(suspects, cfg.U10.min_score, chart_lang) or ""]

@@ -25,6 +25,7 @@ NUMBER_FORMATS = {
     "supplied_kwh": "#,##0",
     "billed_kwh": "#,##0",
     "loss_rate": "0.00%",
+    "worst_loss_rate": "0.00%",
     "score": "0.00",
     "drop": "0.0%",
     "zero_share": "0.0%",
@@ -32,9 +33,9 @@ NUMBER_FORMATS = {
     "reactive_ratio": "0.00",
 }
 TITLES = {
-    "en": {"summary": "summary", "counts": "Findings per rule and severity", "lines": "Lines and areas by loss rate",
+    "en": {"summary": "summary", "counts": "Findings per rule and severity", "lines": "Lines and areas by flagged months and worst monthly loss rate",
            "suspects": "Theft inspection list (top)", "notes": "Checks not made"},
-    "zh": {"summary": "汇总", "counts": "各规则问题数", "lines": "线损率排名", "suspects": "窃电嫌疑检查清单（前列）",
+    "zh": {"summary": "汇总", "counts": "各规则问题数", "lines": "线损异常的线路与台区", "suspects": "窃电嫌疑检查清单（前列）",
            "notes": "未检查的项目"},
 }
 MAX_WIDTH = 60
@@ -103,7 +104,7 @@ def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang
             summary.block(counts(result), lang)
             if "L01" in result.rules:
                 summary.title(titles["lines"])
-                summary.block(top_lines(result, cfg.summary_rows).select(LINE_COLUMNS), lang)
+                summary.block(top_lines(result, cfg.summary_rows, (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)).select(LINE_COLUMNS), lang)
             if "U10" in result.rules:
                 summary.title(titles["suspects"])
                 summary.block(top_suspects(result, cfg.summary_rows).select(SUSPECT_COLUMNS), lang)

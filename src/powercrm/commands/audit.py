@@ -43,8 +43,8 @@ def _summary(result, cfg) -> dict:
         "findings": result.findings.height,
         "by_severity": {s: int(per_rule[s].sum()) for s in SEVERITY_LEVELS},
         "by_rule": {r["rule"]: {s: r[s] for s in (*SEVERITY_LEVELS, "total")} for r in per_rule.iter_rows(named=True)},
-        "top_lines": top_lines(result, cfg.summary_rows)
-        .select("level", "line_id", "area_id", "loss_rate", "supplied_kwh", "billed_kwh")
+        "top_lines": top_lines(result, cfg.summary_rows, (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate))
+        .select("level", "line_id", "area_id", "flagged_months", "worst_month", "worst_loss_rate", "loss_rate")
         .to_dicts(),
         "top_suspects": top_suspects(result, cfg.summary_rows, cfg.U10.min_score).select("rank", "customer_id", "line_id", "area_id", "score").to_dicts(),
         "notes": result.notes,
@@ -66,17 +66,18 @@ def _print_summary(console, result, info: dict, lang: str) -> None:
         console.print(table)
     else:
         # a non-terminal rich console is 80 columns and would truncate a table: plain lines instead
-        rule, title, *numbers = per_rule.columns
-        console.print(f"{rule:<5}" + "".join(f"{n:>8}" for n in numbers) + f"  {title}", markup=False)
+        rule, _, *numbers = per_rule.columns
+        console.print(f"{rule:<5}" + "".join(f"{n:>8}" for n in numbers) + ("  规则名称" if zh else "  title"), markup=False)
         for row in per_rule.iter_rows():
             console.print(f"{row[0]:<5}" + "".join(f"{n:>8,}" for n in row[2:]) + f"  {row[1]}", markup=False)
         console.print(f"{info['findings']:,} " + ("条稽查问题" if zh else "findings"), markup=False)
     if info["top_lines"]:
-        console.print("线损率最高：" if zh else "top lines by loss rate:", markup=False)
+        console.print("线损异常：" if zh else "line loss (flagged months, worst month, all months):", markup=False)
         for line in info["top_lines"]:
             where = f"area {line['area_id']}" if line["level"] == "area" else f"line {line['line_id']}"
-            rate = "" if line["loss_rate"] is None else f"{line['loss_rate']:.1%}"
-            console.print(f"  {where}: {rate}", markup=False)
+            overall = "" if line["loss_rate"] is None else f"{line['loss_rate']:.1%}"
+            worst = f"{line['worst_month']:%Y-%m} {line['worst_loss_rate']:.1%}" if line["worst_loss_rate"] is not None else ""
+            console.print(f"  {where}: {line['flagged_months']} flagged; worst {worst}; all months {overall}", markup=False)
     if info["top_suspects"]:
         console.print("窃电嫌疑：" if zh else "top theft suspects:", markup=False)
         for s in info["top_suspects"]:
