@@ -43,6 +43,7 @@ def evaluate(tables: UsableTables, labels: pl.DataFrame, cfg: AuditConfig | None
     scores = theft_scores(prepare(tables), cfg).select("customer_id", "score").collect()
     joined = labels.join(scores, on="customer_id", how="left").with_columns(pl.col("score").fill_null(-1.0))
     score, label = joined["score"].to_numpy(), joined["label"].to_numpy()
+    listed = score >= cfg.U10.min_score
     out = {
         "customers": len(label),
         "thefts": int(label.sum()),
@@ -51,6 +52,10 @@ def evaluate(tables: UsableTables, labels: pl.DataFrame, cfg: AuditConfig | None
         "precision_top_5pct": precision_at(score, label, 0.05),
         "best_possible_top_1pct": min(1.0, label.sum() / max(1, round(0.01 * len(label)))),
         "best_possible_top_5pct": min(1.0, label.sum() / max(1, round(0.05 * len(label)))),
+        # the inspection list itself: customers at or above min_score (the U10 findings)
+        "listed": int(listed.sum()),
+        "listed_precision": float(label[listed].mean()) if listed.any() else 0.0,
+        "listed_recall": float(label[listed].sum() / max(1, label.sum())),
     }
     if "kind" in joined.columns:
         hard = joined.filter((pl.col("label") == 1) | pl.col("kind").is_in(["U10_negative", "downsized", "dip", "decline", "growth"]))
