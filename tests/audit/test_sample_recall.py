@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from powercrm.audit.engine import run_audit
 from powercrm import sample
+from powercrm.audit.engine import run_audit
 from powercrm.cli import app
 from tests.audit.sample_truth import DETERMINISTIC, compare, sample_tables
 from tests.audit.u10_eval import evaluate, sample_dataset
