@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from powercrm.indicators.interval import combined_monthly_load
 from powercrm.io.usable import UsableTables
 
 # archive columns copied onto monthly rows, so monthly findings carry the line and area and rules
@@ -64,26 +65,6 @@ class AuditData:
         return column in self.present.get(table, set())
 
 
-def _monthly_load(tables: UsableTables) -> pl.LazyFrame | None:
-    """Monthly avg/max load from the `load` table and interval readings (the `load` row wins a clash)."""
-    columns = ["customer_id", "period", "avg_load_kw", "max_load_kw"]
-    monthly = tables.get("load")
-    readings = tables.get("load_interval")
-    if readings is not None:
-        # SPEC §2: a reading belongs to the calendar month of its timestamp
-        from_readings = (
-            readings.filter(pl.col("timestamp").is_not_null() & pl.col("load_kw").is_not_null())
-            .group_by("customer_id", period=pl.col("timestamp").dt.truncate("1mo").cast(pl.Date))
-            .agg(avg_load_kw=pl.col("load_kw").mean(), max_load_kw=pl.col("load_kw").max())
-            .select(columns)
-        )
-        if monthly is None:
-            return from_readings
-        monthly = monthly.select(columns)
-        return pl.concat([monthly, from_readings.join(monthly, on=["customer_id", "period"], how="anti")])
-    return monthly.select(columns) if monthly is not None else None
-
-
 def prepare(tables: UsableTables, present: Mapping[str, set[str]] | None = None) -> AuditData:
     """The shared frames from the usable tables; `present` names the columns each input file really had."""
     customers = tables.tables["customers"].with_columns(active=is_active(pl.col("status")))
@@ -97,7 +78,8 @@ def prepare(tables: UsableTables, present: Mapping[str, set[str]] | None = None)
     months = all_months.join(
         active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner"
     ).sort("customer_id", "month")
-    load = _monthly_load(tables)
+    # SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row wins)
+    load = combined_monthly_load(tables.get("load"), tables.get("load_interval"))
     if load is not None:
         load = load.join(active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner")
     duplicate_ids = (
