@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-# the rule modules register their rules on import, in the order findings are listed
+# importing the rule modules registers their rules
 from powercrm.audit import archive, consumption, line_loss, theft  # noqa: F401
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import prepare

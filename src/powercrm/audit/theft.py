@@ -6,12 +6,14 @@ ranked inspection list (SPEC §7).
    on the area (else on the line) when there are enough of them. Dividing by it removes what a
    customer shares with its neighbours — season, weather, an area-wide slump — so y = x / trend is
    the customer's consumption relative to its peers.
-3. Step drop (customer-local): for every month t with enough history before it and at least
-   `recent_months` after it, the means of y before and from t to the latest month. The split with
-   the most significant fall (largest z, noise measured before the split) is the onset; a thief's
-   meter stays low from the day of the bypass, a legitimate dip usually recovers.
-4. Signals at the onset, each in [0, 1]: the size of the fall weighted by its significance; the
-   share of zero months after it (after a non-zero history); a rise in month-to-month volatility
+3. Onset (customer-local): every month t with at least MIN_HISTORY months before it and
+   `recent_months` from it to the latest month is a candidate; the means of y before and after t,
+   the noise before t and the counts come from cumulative sums per customer. A thief's meter stays
+   low from the day of the bypass, so the fall is measured up to the latest month; a legitimate dip
+   that recovered dilutes itself. The onset is the candidate with the strongest fall.
+4. Signals at the onset, each in [0, 1]: the fall (no more than the fall against the same calendar
+   months a year earlier: a customer's own season is not a fall) weighted by its significance z;
+   the share of zero months after it (beyond the share before); a rise in month-to-month volatility
    (irregular bypassing); a rise of kvarh per kWh (phase-angle or shunt tampering shows up in the
    reactive energy the meter still records).
 5. score = 100 × (1 − Π (1 − w_i · signal_i)): a noisy-OR, so one strong signal is enough to list
@@ -31,6 +33,8 @@ WEIGHTS = {"drop": 0.85, "zero": 0.5, "volatility": 0.35, "reactive": 0.35}
 MIN_HISTORY = 6  # months before an onset: the baseline the fall is measured against
 NOISE_FLOOR = 0.05  # smallest month-to-month noise assumed (share of the usual level), so flat series give finite z
 
+EVIDENCE_DECIMALS = {"drop": 3, "yoy_drop": 3, "z": 2, "zero_share": 2, "volatility_ratio": 2, "reactive_ratio": 2}
+
 # what is kept of the onset split
 ONSET_FEATURES = ["customer_id", "period", "drop", "yoy_drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio"]
 
@@ -47,7 +51,7 @@ THEFT_SCHEMA = pl.Schema(
         "yoy_drop": pl.Float64,  # 1 − first year after / the same months a year earlier
         "z": pl.Float64,  # significance of the fall
         "zero_share": pl.Float64,  # zero-kWh months after the onset
-        "volatility_ratio": pl.Float64,  # coefficient of variation after / before
+        "volatility_ratio": pl.Float64,  # mean month-to-month change relative to the level, after / before
         "reactive_ratio": pl.Float64,  # kvarh per kWh after / before
         "peer": pl.String,  # area / line / none: what the series was compared with
     }
@@ -216,6 +220,8 @@ def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         .when(peer == "line").then(pl.lit("its own history and its line's customers"))
         .otherwise(pl.lit("its own history"))
     )
+    # the fall the score used: no more than the fall against the same months a year earlier
+    fall = fmt("{}%", num(pl.min_horizontal("drop", "yoy_drop") * 100, 0))
     return findings(
         suspects,
         "U10",
@@ -224,15 +230,16 @@ def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         threshold=pl.lit(c.min_score),
         message_zh=fmt(
             "窃电嫌疑第{}名（{}分）：自{}起电量较{}下降{}",
-            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, fmt("{}%", num(pl.col("drop") * 100, 0)),
+            "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, fall,
         ),
         message_en=fmt(
             "theft suspect #{} (score {}): consumption {} lower than {} since {}",
-            "rank", num(pl.col("score"), 1), fmt("{}%", num(pl.col("drop") * 100, 0)), basis_en, month_text(pl.col("onset")),
+            "rank", num(pl.col("score"), 1), fall, basis_en, month_text(pl.col("onset")),
         ),
         evidence=fmt(
-            "rank={}; onset={}; drop={}; z={}; zero_share={}; volatility_ratio={}; reactive_ratio={}; peer={}",
-            "rank", month_text(pl.col("onset")), num(pl.col("drop"), 3), num(pl.col("z"), 2), num(pl.col("zero_share"), 2),
-            num(pl.col("volatility_ratio"), 2).fill_null(""), num(pl.col("reactive_ratio"), 2).fill_null(""), "peer",
+            "rank={}; onset={}; drop={}; yoy_drop={}; z={}; zero_share={}; volatility_ratio={}; reactive_ratio={}; peer={}",
+            "rank", month_text(pl.col("onset")),
+            *[num(pl.col(c), d).fill_null("") for c, d in EVIDENCE_DECIMALS.items()],
+            "peer",
         ),
     )
