@@ -49,6 +49,12 @@ def test_no_finding_beyond_the_ground_truth(audited):
     assert table["extra"].sum() == 0, table.filter(pl.col("extra") > 0)
 
 
+def test_every_finding_has_both_messages_and_evidence(audited):
+    findings, _ = audited
+    for column in ("rule", "severity", "message_zh", "message_en", "evidence"):
+        assert findings[column].null_count() == 0, findings.filter(pl.col(column).is_null())
+
+
 def test_clean_data_gives_no_findings_and_no_suspects():
     data = sample.generate(customers=800, months=36, seed=3, anomalies=False)
     tables, present = sample_tables(data)
