@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from powercrm.commands.common import (
@@ -30,11 +31,15 @@ from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
+if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
+    from powercrm.audit.config import AuditConfig
+    from powercrm.audit.engine import AuditResult
+
 SEVERITY_LEVELS = ("high", "medium", "low")
 REPORT_TYPES = (".html", ".htm", ".xlsx")
 
 
-def _summary(result, cfg) -> dict:
+def _summary(result: AuditResult, cfg: AuditConfig) -> dict:
     from powercrm.audit.engine import counts, top_lines, top_suspects
 
     per_rule = counts(result)
@@ -51,7 +56,7 @@ def _summary(result, cfg) -> dict:
     }
 
 
-def _print_summary(console, result, info: dict, lang: str) -> None:
+def _print_summary(console: Console, result: AuditResult, info: dict, lang: str) -> None:
     from powercrm.audit.engine import counts
     from powercrm.audit.labels import localize
 
