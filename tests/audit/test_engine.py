@@ -33,10 +33,11 @@ class TestSelectRules:
         assert select_rules(AuditConfig(), "l01, u02,a05") == ["A05", "U02", "L01"]
         assert select_rules(AuditConfig(), ["theft", "line_loss"]) == ["U10", "L01"]
 
-    def test_a_named_rule_runs_even_when_disabled(self):
+    def test_a_named_rule_runs_even_when_disabled_a_family_brings_its_enabled_rules(self):
         cfg = AuditConfig()
         cfg.A02.enabled = False
         assert select_rules(cfg, "A02") == ["A02"]
+        assert "A02" not in select_rules(cfg, "archive")
 
     @pytest.mark.parametrize("bad", ["A10", "U2", "archives", "A05,,X"])
     def test_unknown_rule_names_the_choices(self, bad):

@@ -120,3 +120,19 @@ def test_missing_required_table(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["audit", str(tmp_path / "empty"), "-o", "-"])
     assert result.exit_code == 1 and "customers" in result.stderr
+
+
+def test_thresholds_come_from_the_config_file(runner, dataset, tmp_path):
+    config = tmp_path / "powercrm.toml"
+    config.write_text('[audit.A05]\ntolerance_kva = 150\n\n[audit.A02]\nenabled = false\n', encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--config", str(config), "--rules", "A05", "--quiet"])
+    assert result.exit_code == 0 and result.stdout.splitlines()[1:] == []  # 100 kVA apart: inside 150
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--config", str(config), "--rules", "archive", "--quiet"])
+    assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == []  # A02 disabled, A05 inside
+
+
+def test_chinese_headers_and_labels(runner, dataset):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--rules", "A02", "--lang", "zh", "--quiet"])
+    header, row = result.stdout.splitlines()
+    assert header == "规则,严重程度,户号,供电线路,台区,账期,数值,阈值,说明,说明（英文）,依据"
+    assert row.startswith("A02,低,C99,L1,A1,,,,联系电话“<b>123</b>”不是有效的大陆手机或固定电话号码,")

@@ -30,8 +30,8 @@ class AuditResult:
 
 
 def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> list[str]:
-    """Rule ids to run, in registry order: those named (ids or families, comma-separated, any case),
-    or every rule enabled in the config."""
+    """Rule ids to run, in registry order: those named (comma-separated, any case) — an id runs even when
+    disabled in the config, a family brings its enabled rules — or every enabled rule."""
     if rules is None:
         return [r for r in RULES if cfg.rule(r).enabled]
     names = rules.split(",") if isinstance(rules, str) else list(rules)
@@ -42,7 +42,7 @@ def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> 
         if name.upper() in RULES:
             wanted.add(name.upper())
         elif name.lower() in FAMILIES:
-            wanted.update(r.id for r in RULES.values() if r.family == name.lower())
+            wanted.update(r.id for r in RULES.values() if r.family == name.lower() and cfg.rule(r.id).enabled)
         else:
             raise UsageError(
                 f"unknown audit rule {name!r}: use rule ids {', '.join(RULES)} or families {', '.join(FAMILIES)}"

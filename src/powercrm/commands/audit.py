@@ -103,8 +103,8 @@ def audit(
         str | None,
         typer.Option(
             "--rules",
-            help="Rules to run, comma-separated ids or families (archive, consumption, theft, line_loss); "
-            "default: every rule enabled in the config.",
+            help="Rules to run, comma-separated ids or families (archive, consumption, theft, line_loss: their "
+            "enabled rules); default: every rule enabled in the config.",
         ),
     ] = None,
     fail_on: Annotated[
