@@ -28,7 +28,7 @@ from powercrm.commands.common import (
     stderr_console,
 )
 from powercrm.config import load_config
-from powercrm.errors import UsageError
+from powercrm.errors import InputError, UsageError
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
 if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
@@ -147,7 +147,6 @@ def audit(
     from powercrm.audit.engine import run_audit, select_rules
     from powercrm.audit.labels import localize
     from powercrm.io.usable import usable_tables
-    from powercrm.score import require_structure
 
     watch = Stopwatch()
     if lang not in ("en", "zh"):
@@ -165,7 +164,9 @@ def audit(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
-    require_structure(dataset)
+    if dataset.structural:  # a missing required table or column stops the run before any work
+        more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
+        raise InputError(dataset.structural[0] + more)
     present = {name: t.present for name, t in dataset.tables.items()}
     result = run_audit(usable_tables(dataset), cfg.audit, rules, present=present)
 
