@@ -7,12 +7,14 @@ the commented `powercrm.toml` that `powercrm init` writes.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from powercrm.ahp.config import WeightsConfig
 from powercrm.audit.config import AuditConfig
 from powercrm.errors import ConfigError
 from powercrm.indicators.config import IndicatorConfig
@@ -49,6 +51,7 @@ class Config(BaseModel):
 
     columns: ColumnsConfig = Field(default_factory=ColumnsConfig, description="column aliases")
     indicators: IndicatorConfig = Field(default_factory=IndicatorConfig, description="indicators B11-B42: windows, piecewise breakpoints, M, unit fees (SPEC §3)")
+    weights: WeightsConfig = Field(default_factory=WeightsConfig, description="AHP weights: published and computed (SPEC §4)")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig, description="1-5 scores, value matrix and grades (SPEC §5)")
     credit: CreditConfig = Field(default_factory=CreditConfig, description="credit grade A-D and dishonesty flags (SPEC §6)")
     audit: AuditConfig = Field(default_factory=AuditConfig, description="audit rules A01-A09, U01-U10, L01: thresholds and severities (SPEC §7)")
@@ -84,7 +87,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # a JSON string is a valid TOML basic string: quotes, backslashes and control characters escaped
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -160,11 +160,6 @@ def test_quiet_valid_dataset_prints_nothing(runner, make_dataset):
     assert result.stderr == "" and result.stdout == ""
 
 
-@pytest.mark.xfail(
-    reason="BUG: commands/validate.py prints problems through stderr_console(quiet), so with --quiet a dataset with "
-    "errors exits 1 with no output at all, although --quiet promises 'No messages on stderr except errors'",
-    strict=True,
-)
 def test_quiet_still_prints_errors(runner, make_dataset):
     billing = [r.copy() for r in BILLING_ROWS]
     billing[0][2] = "abc"
@@ -307,11 +302,6 @@ def test_corrupt_excel(runner, make_dataset):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="BUG: an Excel workbook with an empty sheet (Sheet2/Sheet3 as Excel creates them) fails, and the error "
-    "is three lines quoting polars' advice to set `raise_if_empty=False` (readers._read_excel)",
-    strict=True,
-)
 def test_excel_with_empty_extra_sheets(runner, make_dataset):
     data = make_dataset()
     (data / "customers.csv").unlink()
@@ -340,22 +330,12 @@ def test_unknown_encoding_exits_2(runner, make_dataset):
     assert_one_line_error(run(runner, make_dataset(), "--encoding", "latin-1"), 2, "unknown encoding 'latin-1'")
 
 
-@pytest.mark.xfail(
-    reason="BUG: --encoding is checked only when a CSV is opened (readers.normalize_encoding), so "
-    "`validate <parquet dataset> --encoding latin-1` exits 0 and silently ignores the bad option",
-    strict=True,
-)
 def test_unknown_encoding_exits_2_without_csv_files(runner, tmp_path):
     pl.DataFrame({"customer_id": ["1"]}).write_parquet(tmp_path / "customers.parquet")
     pl.DataFrame({"customer_id": ["1"], "period": ["2024-01"], "kwh": [1.0]}).write_parquet(tmp_path / "billing.parquet")
     assert_one_line_error(run(runner, tmp_path, "--encoding", "latin-1"), 2, "unknown encoding")
 
 
-@pytest.mark.xfail(
-    reason="BUG: in a terminal, commands/validate.py puts example values into a rich Table as markup, so a cell "
-    "value like '[/]' crashes validate with rich.errors.MarkupError (a traceback) and '[red]x' is shown as 'x'",
-    strict=True,
-)
 def test_values_that_look_like_markup_in_a_terminal(runner, make_dataset):
     billing = [*BILLING_ROWS, ["0033001234", "2024-03", "[/]", "1"]]
     result = run(runner, make_dataset(billing=billing), env={"TTY_COMPATIBLE": "1", "COLUMNS": "200"})

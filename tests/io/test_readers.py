@@ -122,12 +122,6 @@ def test_utf8_file_with_chinese_is_not_mistaken_for_gbk(tmp_path):
     assert read_table(CUSTOMERS, path).encoding == "utf-8"
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers._scan_csv decides the encoding from the first 1 MiB only (_SNIFF_BYTES): a GBK file whose "
-    "first MiB is plain ASCII (e.g. events with Chinese only in a late row) is read as UTF-8 and fails at collect() "
-    "with a bare polars ComputeError 'invalid utf-8 sequence'",
-    strict=True,
-)
 def test_gbk_text_after_the_sniffed_block(tmp_path, monkeypatch):
     from powercrm.io import readers
     from powercrm.io.schema import EVENTS
@@ -178,12 +172,6 @@ def test_forced_unknown_encoding_raises_usage_error(tmp_path):
         read_table(CUSTOMERS, path, encoding="latin-1")
 
 
-@pytest.mark.xfail(
-    reason="BUG: forcing --encoding utf-8 on a GBK file does not raise InputError: Chinese headers are silently "
-    "replaced by U+FFFD (reported later as 'required column missing') and the data fails only at collect() with a "
-    "bare polars ComputeError 'invalid utf-8 sequence' that names no file",
-    strict=True,
-)
 def test_wrong_forced_encoding_is_a_clear_input_error(tmp_path):
     path = write_csv(tmp_path / "c.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding="gbk")
     with pytest.raises(InputError, match="c.csv"):
@@ -321,11 +309,6 @@ def test_rows_after_a_blank_line_keep_their_line_numbers(tmp_path):
     assert df.select(ROW, "customer_id").rows() == [(2, "0033001234"), (4, "0033001235")]
 
 
-@pytest.mark.xfail(
-    reason="BUG: a CSV ending with an empty line (\\r\\n\\r\\n, common in Windows exports) gets an all-null row, "
-    "which validate reports as 'customers.customer_id: required value is blank (row N)'",
-    strict=True,
-)
 @pytest.mark.parametrize("ending", ["\n\n", "\r\n\r\n", "\n\n\n"])
 def test_trailing_blank_lines_are_not_rows(tmp_path, ending):
     path = tmp_path / "c.csv"
@@ -341,11 +324,6 @@ def test_header_only_csv_is_an_empty_table(tmp_path):
     assert typed(t).height == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: read_table on a CSV whose headers map twice to one column (户号 and customer_id) raises a bare "
-    "polars DuplicateError (no file name) instead of InputError or loading the first",
-    strict=True,
-)
 def test_two_headers_for_one_column(tmp_path):
     path = write_csv(tmp_path / "c.csv", ["户号", "customer_id", "户名"], [["1", "2", "a"]])
     try:
@@ -359,12 +337,6 @@ def test_two_headers_for_one_column(tmp_path):
 # Files that cannot be used
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers.read_table passes the path to pl.scan_csv / pl.scan_parquet with glob expansion on, so a "
-    "file whose name holds square brackets (e.g. '电费[2024-01].csv') fails with InputError 'cannot read the header (... "
-    "expanded paths were empty ...)'",
-    strict=True,
-)
 @pytest.mark.parametrize("name", ["电费[2024-01].csv", "billing[1].parquet"])
 def test_file_names_with_glob_characters(tmp_path, name):
     path = tmp_path / name
@@ -485,11 +457,6 @@ def test_xlsx_title_and_blank_row_above_the_header(tmp_path):
     assert typed(read_table(CUSTOMERS, path)).select(ROW, "customer_id").rows() == [(4, "0033001234")]
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers._read_excel numbers rows from the first non-empty row (calamine's range), so a sheet whose "
-    "header is on Excel row 3 below two empty rows reports its first data row as row 2 instead of 4",
-    strict=True,
-)
 def test_xlsx_row_numbers_count_leading_empty_rows(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [[], [], ["户号", "户名"], ["0033001234", "张三"]]})
     assert typed(read_table(CUSTOMERS, path))[ROW].to_list() == [4]
@@ -506,22 +473,11 @@ def test_xlsx_without_a_matching_sheet_reads_the_first(tmp_path):
     assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["1"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: readers._read_excel reads every sheet with raise_if_empty=True, so a workbook whose data is on "
-    "Sheet1 but which also has empty Sheet2/Sheet3 (Excel's default) raises InputError 'cannot read as an Excel "
-    "workbook (NoDataError: empty Excel sheet ... set `raise_if_empty=False`.)' instead of loading Sheet1",
-    strict=True,
-)
 def test_xlsx_with_extra_empty_sheets(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号"], ["0033001234"]], "Sheet2": [], "Sheet3": []})
     assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["0033001234"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an xlsx whose only sheet is empty raises InputError with a multi-line polars message advising "
-    "`raise_if_empty=False` instead of the intended one-line 'the sheet is empty' (that branch is unreachable)",
-    strict=True,
-)
 def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
     with pytest.raises(InputError) as info:
@@ -744,12 +700,6 @@ def test_dataset_missing_required_column_names_it_in_chinese_too(tmp_path, make_
     assert ds.structural == [f"{data / 'billing.csv'}: required column 'kwh' (有功电量) missing"]
 
 
-@pytest.mark.xfail(
-    reason="BUG (SPEC §2): interval readings given as a `load` table (load.csv / 负荷.csv with 户号, 采集时间, 负荷) "
-    "are read as monthly load, so load_dataset reports 'required column period / avg_load_kw / max_load_kw missing' "
-    "instead of treating the table as load_interval",
-    strict=True,
-)
 def test_load_table_with_interval_columns_is_load_interval(tmp_path, make_dataset):
     data = make_dataset()
     write_csv(data / "load.csv", ["户号", "采集时间", "负荷"], [["0033001234", "2024-01-05 00:15", "12.5"]])

@@ -140,12 +140,6 @@ def _column_widths(path: Path) -> list[float]:
     return [float(w) for w in re.findall(r'<col [^>]*width="([0-9.]+)"', sheet)]
 
 
-@pytest.mark.xfail(
-    reason="BUG: writers.write_xlsx passes widths counted in characters (display_width + 2) to polars "
-    "write_excel(column_widths=...), which sets them in PIXELS (set_column_pixels): every column is ~1-5 "
-    "characters wide, e.g. customer_id 1.86 instead of >= 12",
-    strict=True,
-)
 def test_xlsx_columns_are_wide_enough_for_their_text(tmp_path):
     frame = pl.DataFrame({"customer_id": ["0033001234"], "name": ["某某钢铁有限公司"]})
     write_table(frame, tmp_path / "out.xlsx")

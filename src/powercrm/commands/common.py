@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from powercrm.config import Config
-from powercrm.io.readers import Dataset, load_dataset
+from powercrm.io.readers import Dataset, load_dataset, normalize_encoding
 from powercrm.io.writers import STDOUT
 
 DataArg = Annotated[
@@ -71,6 +71,7 @@ def open_dataset(
     }
     if data is None and not files:
         raise UsageError("give a dataset directory or table files (--customers F --billing F ...)")
+    normalize_encoding(encoding)
     return load_dataset(data, files, encoding=encoding, aliases=config.columns.aliases)
 
 
@@ -92,3 +93,17 @@ class Stopwatch:
 
 def writes_stdout(output: str | None) -> bool:
     return output == STDOUT
+
+
+def set_period_end(config: Config, period_end: str | None) -> None:
+    """Apply `--period-end YYYY-MM` to the config; a malformed month is a usage error."""
+    from powercrm.errors import UsageError
+    from powercrm.indicators.windows import parse_period
+
+    if period_end is None:
+        return
+    try:
+        parse_period(period_end)
+    except ValueError as exc:
+        raise UsageError(f"--period-end: {exc}") from None
+    config.indicators.period_end = period_end

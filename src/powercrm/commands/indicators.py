@@ -20,13 +20,14 @@ from powercrm.commands.common import (
     Stopwatch,
     SupplyOpt,
     open_dataset,
+    set_period_end,
     print_json,
     stderr_console,
 )
 from powercrm.config import load_config
-from powercrm.errors import DataError, InputError, UsageError
+from powercrm.errors import DataError
 from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
-from powercrm.indicators.windows import format_period, parse_period
+from powercrm.indicators.windows import format_period
 from powercrm.io.usable import usable_tables
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
@@ -76,19 +77,12 @@ def indicators(
     watch = Stopwatch()
     check_writable(output)
     cfg = load_config(config)
-    if period_end is not None:
-        try:
-            parse_period(period_end)
-        except ValueError as exc:
-            raise UsageError(f"--period-end: {exc}") from None
-        cfg.indicators.period_end = period_end
+    set_period_end(cfg, period_end)
     dataset = open_dataset(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
-    if dataset.structural:
-        more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
-        raise InputError(dataset.structural[0] + more)
+    dataset.require_complete()
     result: IndicatorResult = compute_indicators(usable_tables(dataset).tables, cfg.indicators)
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from powercrm.commands.common import (
@@ -79,8 +80,13 @@ def validate(
                 "seconds": watch.seconds,
             }
         )
+    elif quiet:
+        errors_only = stderr_console()
+        for p in problems:
+            if p.severity is Severity.ERROR:
+                errors_only.print(p.line(), markup=False)
     else:
-        console = stderr_console(quiet)
+        console = stderr_console()
         for t in dataset.tables.values():
             how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else ""
             console.print(f"{t.name}: {t.source}{how}")
@@ -95,8 +101,17 @@ def validate(
                 style = "red" if p.severity is Severity.ERROR else "yellow"
                 first = ", ".join(map(str, p.rows)) + (", …" if p.count > len(p.rows) else "")
                 table.add_row(
-                    f"[{style}]{p.severity}[/]", f"{p.table}.{p.column}" if p.column else p.table, p.message,
-                    str(p.count or ""), first, "" if p.example is None else repr(p.example),
+                    f"[{style}]{p.severity}[/]",
+                    *(
+                        escape(cell)
+                        for cell in (
+                            f"{p.table}.{p.column}" if p.column else p.table,
+                            p.message,
+                            str(p.count or ""),
+                            first,
+                            "" if p.example is None else repr(p.example),
+                        )
+                    ),
                 )
             console.print(table)
         console.print(f"{errors} error(s), {warnings} warning(s) in {watch.seconds:.1f} s")

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import html
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +94,12 @@ class Dataset:
     def __getitem__(self, name: str) -> LoadedTable:
         return self.tables[name]
 
+    def require_complete(self) -> None:
+        """Stop before any work when a required table or column is missing (a structural error)."""
+        if self.structural:
+            more = f" (and {len(self.structural) - 1} more)" if len(self.structural) > 1 else ""
+            raise InputError(self.structural[0] + more)
+
 
 def _temp_dir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="powercrm-"))
@@ -118,17 +126,46 @@ def normalize_encoding(encoding: str | None) -> str | None:
     return _ENCODINGS[key]
 
 
-def detect_encoding(path: Path, head: bytes) -> str:
+def _is_utf8(chunk: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(chunk, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def later_samples(path: Path, count: int = 16, size: int = 1 << 16) -> list[bytes]:
+    """Chunks spread over the file after the first MiB, each starting on a UTF-8 character boundary.
+
+    A file whose first MiB is plain ASCII (ids and numbers) may hold GBK names further on.
+    """
+    total = path.stat().st_size
+    if total <= _SNIFF_BYTES:
+        return []
+    step = (total - _SNIFF_BYTES) // count
+    samples = []
+    with path.open("rb") as fh:
+        for i in range(count + 1):
+            fh.seek(min(total - 1, _SNIFF_BYTES + i * step) if i < count else max(_SNIFF_BYTES, total - size))
+            chunk = fh.read(size)
+            skip = 0
+            while skip < min(3, len(chunk)) and 0x80 <= chunk[skip] <= 0xBF:
+                skip += 1
+            samples.append(chunk[skip:])
+    return samples
+
+
+def detect_encoding(path: Path, head: bytes, later: list[bytes] | None = None) -> str:
     """UTF-8 (with or without BOM) first, then GB18030; the reverse order garbles UTF-8 files."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf8"
-    for name, codec in (("utf8", "utf-8"), ("gb18030", "gb18030")):
-        try:
-            codecs.getincrementaldecoder(codec)().decode(head, final=False)
-            return name
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding")
+    if _is_utf8(head) and all(_is_utf8(chunk) for chunk in later or ()):
+        return "utf8"
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding") from None
 
 
 def _transcode_to_utf8(path: Path) -> Path:
@@ -182,7 +219,14 @@ def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str,
         raise InputError(f"{path}: the file is empty")
     if b"\x00" in head:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV text export")
-    enc = normalize_encoding(encoding) or detect_encoding(path, head)
+    enc = normalize_encoding(encoding) or detect_encoding(path, head, later_samples(path))
+    if enc == "utf8":
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: byte {exc.start} is not valid UTF-8 (--encoding {encoding}); the file may be GBK: try --encoding gbk"
+            ) from None
     text = head.decode("utf-8" if enc == "utf8" else "gb18030", errors="ignore")
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     delimiter = _sniff_delimiter(first_line)
@@ -192,33 +236,63 @@ def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str,
         separator=delimiter,
         infer_schema=False,
         encoding="utf8",
+        glob=False,
         truncate_ragged_lines=True,
         raise_if_empty=False,
     )
     return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, 2
 
 
+def _first_row_numbers(path: Path) -> dict[str, int]:
+    """Sheet name -> Excel row number of its first non-empty row.
+
+    calamine (fastexcel) starts a sheet at its first non-empty row, so without this offset a sheet
+    with empty rows above the header would report wrong row numbers.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            workbook = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+            targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+            firsts: dict[str, int] = {}
+            for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
+                target = targets.get(rid, "").lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                with z.open(member) as fh:
+                    head = fh.read(1 << 16).decode("utf-8", "replace")
+                found = re.search(r'<row[^>]*?r="(\d+)"', head)
+                firsts[html.unescape(name)] = int(found.group(1)) if found else 1
+            return firsts
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+
+
 def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.LazyFrame, int]:
     """Read the sheet named after the table (else the first), finding the header below any title rows."""
+    import fastexcel
+
     try:
-        sheets = pl.read_excel(path, sheet_id=0, has_header=False, infer_schema_length=0, drop_empty_rows=False)
-    except Exception as exc:  # fastexcel raises its own types for corrupt or non-Excel files
-        raise InputError(f"{path}: cannot read as an Excel workbook ({type(exc).__name__}: {exc})") from None
-    names = {_header_key(n): n for n in sheets}
-    wanted = next((names[k] for k in map(_header_key, (table.name, *table.zh)) if k in names), None)
-    df = sheets[wanted or next(iter(sheets))]
+        workbook = fastexcel.read_excel(path)
+        names = {_header_key(n): n for n in workbook.sheet_names}
+        wanted = next((names[k] for k in map(_header_key, (table.name, *table.zh)) if k in names), None)
+        sheet = wanted or workbook.sheet_names[0]
+        df = pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
+    except Exception as exc:  # noqa: BLE001 - fastexcel raises its own types for corrupt or non-Excel files
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot read as an Excel workbook ({message})") from None
     if df.height == 0:
-        raise InputError(f"{path}: the sheet is empty")
+        raise InputError(f"{path}: sheet {sheet!r} is empty")
+    offset = _first_row_numbers(path).get(sheet, 1)
     required = set(table.required_columns) or {table.columns[0].name}
     for i in range(min(20, df.height)):
-        headers = [str(v) if v is not None else "" for v in df.row(i)]
+        headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
         if required <= set(header_map(table, headers, aliases).values()):
             body = df.slice(i + 1)
             body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
-            return body.lazy(), i + 2
+            return body.lazy(), offset + i + 1
     raise InputError(
-        f"{path}: no header row with {', '.join(sorted(required))} in the first 20 rows of sheet "
-        f"{wanted or next(iter(sheets))!r}"
+        f"{path}: no header row with {', '.join(sorted(required))} in the first 20 rows of sheet {sheet!r}"
     )
 
 
@@ -242,11 +316,11 @@ def read_table(
     enc = delim = None
     if path.is_dir() or suffix in (".parquet", ".pq"):
         try:
-            lf = pl.scan_parquet(path, hive_partitioning=path.is_dir())
+            lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
             lf.collect_schema()
         except Exception as exc:  # noqa: BLE001 - polars/pyarrow raise many kinds for a bad file
             raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc})") from None
-        first_row = 1
+        first_row = 1  # Parquet has no header line: rows are counted from 1
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         lf, first_row = _read_excel(path, table, aliases)
     elif suffix in (".csv", ".txt", ""):
@@ -259,10 +333,19 @@ def read_table(
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path}: cannot read the header ({exc})") from None
     mapping = header_map(table, list(schema.names()), aliases)
+    for header in schema.names():
+        if header not in mapping and header in mapping.values():
+            first = next(k for k, v in mapping.items() if v == header)
+            raise InputError(f"{path}: columns {first!r} and {header!r} both mean {header!r}; remove or rename one")
+    source_names = list(schema.names())
+    lf = lf.with_row_index(ROW, offset=first_row)
+    if first_row > 1:
+        # blank lines in CSV and Excel (a trailing empty line of a Windows export) are not records
+        lf = lf.filter(pl.any_horizontal(pl.col(n).is_not_null() for n in source_names))
     lf = lf.rename(mapping)
     schema = {mapping.get(k, k): v for k, v in schema.items()}
 
-    exprs: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW) + first_row]
+    exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     fallible: list[str] = []
     for col in table.columns:
         if col.name in schema:
@@ -319,7 +402,13 @@ def load_dataset(
 
     dataset = Dataset({})
     for name, path in paths.items():
-        dataset.tables[name] = read_table(TABLES[name], path, encoding=encoding, aliases=aliases.get(name, {}))
+        loaded = read_table(TABLES[name], path, encoding=encoding, aliases=aliases.get(name, {}))
+        if name == "load" and loaded.missing_required and "load_interval" not in paths:
+            # SPEC §2: interval readings may come as a `load` table with timestamp and load_kw columns
+            readings = read_table(TABLES["load_interval"], path, encoding=encoding, aliases=aliases.get(name, {}))
+            if not readings.missing_required:
+                name, loaded = "load_interval", readings
+        dataset.tables[name] = loaded
     where = f" in {directory}" if directory is not None else ""
     for table in TABLES.values():
         if table.required and table.name not in dataset:

@@ -39,20 +39,22 @@ def _required_blank(t: LoadedTable) -> pl.Expr:
 
 
 def _duplicate(t: LoadedTable) -> pl.Expr:
+    """A repeated key among readable rows (the first readable copy is kept, so a broken first copy
+    does not hide a good second one)."""
     key = list(t.table.key)
     if not key:
         return pl.lit(None, dtype=pl.String)
+    readable_copies = pl.col(_REASON).is_null().cast(pl.Int32).cum_sum().over(key)
     label = "+".join(key)
-    return pl.when(~pl.struct(key).is_first_distinct()).then(pl.lit(f"duplicate {label} (first row kept)"))
+    return pl.when(pl.col(_REASON).is_null() & (readable_copies > 1)).then(pl.lit(f"duplicate {label} (first row kept)"))
 
 
 def _with_reason(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
     lf = t.lf.with_columns(pl.coalesce(t.problem(), _required_blank(t)).alias(_REASON))
-    # duplicates are judged among readable rows only, so a broken first copy does not hide a good second
-    lf = lf.with_columns(pl.coalesce(_REASON, pl.when(pl.col(_REASON).is_null()).then(_duplicate(t))).alias(_REASON))
+    lf = lf.with_columns(pl.coalesce(_REASON, _duplicate(t)).alias(_REASON))
     if known_ids is not None and "customer_id" in t.present:
         lf = lf.join(known_ids.select("customer_id", _known=pl.lit(True)), on="customer_id", how="left", maintain_order="left")
-        orphan = pl.when(pl.col("_known").is_null()).then(pl.lit("orphan: customer_id not in customers"))
+        orphan = pl.when(pl.col("_known").is_null()).then(pl.lit("orphan: customer_id not among the usable rows of customers"))
         lf = lf.with_columns(pl.coalesce(_REASON, orphan).alias(_REASON)).drop("_known")
     return lf
 

@@ -78,7 +78,9 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
             checks.append(_Check(Severity.ERROR, name, "required", "required value is blank", missing, None))
     if t.table.key and set(t.table.key) <= t.present:
         key = list(t.table.key)
-        dup = ~pl.struct(key).is_first_distinct() & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+        # judged among readable rows, as `usable_tables` does: a broken first copy does not hide a good second
+        readable = t.problem().is_null() & pl.all_horizontal(pl.col(c).is_not_null() for c in t.table.required_columns if c in t.present)
+        dup = readable & (readable.cast(pl.Int32).cum_sum().over(key) > 1)
         example = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" ")
         label = "+".join(key)
         checks.append(_Check(Severity.ERROR, label, "duplicate", f"duplicate {label} (first row kept)", dup, example))

@@ -73,16 +73,11 @@ def _csv_encoding(encoding: str) -> str:
     return _CSV_ENCODINGS[key]
 
 
-def _write_csv(frame: pl.DataFrame | pl.LazyFrame, path: Path, encoding: str) -> None:
+def _write_csv(data: pl.DataFrame, path: Path, encoding: str) -> None:
     enc = _csv_encoding(encoding)
     if enc in ("utf-8-sig", "utf-8"):
-        bom = enc == "utf-8-sig"
-        if isinstance(frame, pl.LazyFrame):
-            frame.sink_csv(path, include_bom=bom)
-        else:
-            frame.write_csv(path, include_bom=bom)
+        data.write_csv(path, include_bom=enc == "utf-8-sig")
         return
-    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     with path.open("w", encoding=enc, errors="strict", newline="") as fh:
         fh.write(data.write_csv())
 
@@ -104,8 +99,9 @@ def write_xlsx(
                     f"{path.name}: {df.height:,} rows do not fit in one Excel sheet (max {XLSX_MAX_ROWS:,}); write .csv or .parquet"
                 )
             sample = df.head(2000)
+            # polars takes widths in pixels: about 7 px per character unit of the default Calibri 11
             widths = {
-                c: min(60, max([display_width(c)] + [display_width(v) for v in sample[c].drop_nulls().cast(pl.String)]) + 2)
+                c: 7 * min(60, max([display_width(c)] + [display_width(v) for v in sample[c].drop_nulls().cast(pl.String)]) + 2)
                 for c in df.columns
             }
             df.write_excel(
@@ -132,20 +128,18 @@ def write_table(
 ) -> None:
     """Write a table to `target` by its extension, or as CSV without BOM to stdout when `target` is `-`."""
     fmt = output_format(target)
+    # collected before the temporary file exists: polars' sinks write from background threads and
+    # can leave a file behind after raising, which would break the no-half-written-output promise
+    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     if fmt == "stdout":
-        data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
         out = stdout or sys.stdout
         out.write(data.write_csv())
         out.flush()
         return
     with atomic_path(target) as tmp:
         if fmt == "csv":
-            _write_csv(frame, tmp, encoding)
+            _write_csv(data, tmp, encoding)
         elif fmt == "parquet":
-            if isinstance(frame, pl.LazyFrame):
-                frame.sink_parquet(tmp)
-            else:
-                frame.write_parquet(tmp)
+            data.write_parquet(tmp)
         else:
-            data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
             write_xlsx(tmp, {sheet: data, **(extra_sheets or {})}, number_formats)
