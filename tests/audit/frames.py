@@ -12,7 +12,6 @@ import polars as pl
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.engine import AuditResult, run_audit
 from powercrm.io.readers import load_dataset
-from powercrm.io.usable import usable_tables
 
 VALID_RESIDENT_ID = "11010519491231002X"
 VALID_USCC = "91350100M000100Y43"
@@ -98,8 +97,7 @@ def audit(
             _write(directory / f"{name}.csv", rows)
     dataset = load_dataset(directory)
     assert not dataset.structural, dataset.structural
-    present = {name: t.present for name, t in dataset.tables.items()}
-    return run_audit(usable_tables(dataset), cfg, rules, present=present)
+    return run_audit(dataset, cfg, rules)
 
 
 def found(result: AuditResult, *columns: str) -> list[tuple]:

@@ -9,14 +9,12 @@ import polars as pl
 
 from powercrm.io.readers import ROW, Dataset, LoadedTable
 from powercrm.io.schema import TABLES
-from powercrm.io.usable import UsableTables, usable_tables
 
 DETERMINISTIC = ("A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "U01", "U02", "U03", "U04", "U05", "U06", "U07", "U08", "U09", "L01")
 
 
-def sample_tables(data) -> tuple[UsableTables, dict[str, set[str]]]:
-    """`powercrm.sample.SampleData` frames as usable tables (duplicates, orphans and blanks handled as
-    for files), and the columns each table has."""
+def sample_dataset(data) -> Dataset:
+    """`powercrm.sample.SampleData` frames as a dataset, as if read from files (already typed)."""
     dataset = Dataset({})
     for name in ("customers", "billing", "load", "supply", "load_interval"):
         frame = getattr(data, name, None)
@@ -24,7 +22,7 @@ def sample_tables(data) -> tuple[UsableTables, dict[str, set[str]]]:
             continue
         lf = frame.lazy().with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
         dataset.tables[name] = LoadedTable(TABLES[name], Path(f"<{name}>"), lf, set(frame.columns), [])
-    return usable_tables(dataset), {name: t.present for name, t in dataset.tables.items()}
+    return dataset
 
 
 def _key(frame: pl.DataFrame) -> pl.DataFrame:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from powercrm import sample
 from powercrm.audit.engine import run_audit
 from powercrm.cli import app
-from tests.audit.sample_truth import DETERMINISTIC, compare, sample_tables
-from tests.audit.u10_eval import evaluate, sample_dataset
+from tests.audit.sample_truth import DETERMINISTIC, compare, sample_dataset
+from tests.audit.u10_eval import evaluate, labelled_sample
 
 
 def sample_and_audit(directory: Path, *sample_options: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -57,15 +57,14 @@ def test_every_finding_has_both_messages_and_evidence(audited):
 
 def test_clean_data_gives_no_findings_and_no_suspects():
     data = sample.generate(customers=800, months=36, seed=3, anomalies=False)
-    tables, present = sample_tables(data)
-    result = run_audit(tables, present=present)
+    result = run_audit(sample_dataset(data))
     assert result.findings.height == 0, result.findings.group_by("rule").len()
     assert result.suspects["score"].max() < 30
 
 
 def test_u10_floor_on_the_sample_generator():
     # docs/u10-evaluation.md: 20,000 customers x 36 months, seeds 1-3; this smaller run is seed 11
-    tables, labels = sample_dataset(customers=4000, months=36, seed=11)
+    tables, labels = labelled_sample(customers=4000, months=36, seed=11)
     metrics = evaluate(tables, labels)
     assert metrics["roc_auc"] >= 0.97
     assert metrics["precision_top_1pct"] >= 0.38  # 19 thefts: at most 0.475

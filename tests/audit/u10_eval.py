@@ -63,14 +63,15 @@ def evaluate(tables: UsableTables, labels: pl.DataFrame, cfg: AuditConfig | None
     return out
 
 
-def sample_dataset(customers: int, months: int, seed: int) -> tuple[UsableTables, pl.DataFrame]:
+def labelled_sample(customers: int, months: int, seed: int) -> tuple[UsableTables, pl.DataFrame]:
     """`powercrm sample`'s data (generated in memory, as the command does) with every customer labelled
     from its ground truth: U10 → 1, U10_negative and everyone else → 0."""
+    from powercrm.io.usable import usable_tables
     from powercrm.sample import generate
-    from tests.audit.sample_truth import sample_tables
+    from tests.audit.sample_truth import sample_dataset
 
     data = generate(customers=customers, months=months, seed=seed)
-    tables, _ = sample_tables(data)
+    tables = usable_tables(sample_dataset(data))
     kinds = data.ground_truth.filter(pl.col("rule").is_in(["U10", "U10_negative"])).select("customer_id", kind="rule").unique("customer_id")
     labels = data.customers.select("customer_id").join(kinds, on="customer_id", how="left")
     return tables, labels.with_columns(label=(pl.col("kind") == "U10").fill_null(False).cast(pl.Int64))
@@ -91,7 +92,7 @@ def main() -> None:
             tables, labels = synthetic_theft(args.customers, args.months, seed)
             rows.append({"seed": seed, **evaluate(tables, labels)})
         else:
-            tables, labels = sample_dataset(args.customers, args.months, seed)
+            tables, labels = labelled_sample(args.customers, args.months, seed)
             rows.append({"seed": seed, **evaluate(tables, labels)})
     table = pl.DataFrame(rows)
     with pl.Config(tbl_cols=-1, tbl_width_chars=200, float_precision=3):

@@ -106,7 +106,7 @@ def duplicates(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     frame = (
         data.active.join(data.duplicate_ids, on="customer_id", how="left")
         .with_columns(
-            id_rows=pl.col("extra_rows").fill_null(0) + 1,
+            id_rows=pl.col("archive_rows").fill_null(1),
             meter_customers=meter_customers.fill_null(1).cast(pl.Int64),
         )
         .filter((pl.col("id_rows") > 1) | (pl.col("meter_customers") > 1))

@@ -45,7 +45,7 @@ class AuditData:
     months: billing per customer-month of active customers, with `month` and archive columns.
     load: monthly load of active customers (from `load` and/or `load_interval`), or None.
     supply: supplied energy per line/area row, or None.
-    duplicate_ids: customer_id with `extra_rows`, the rows rejected as repeats of it.
+    duplicate_ids: customer_id with `archive_rows` (> 1), how often it appears in the archive as read.
     """
 
     customers: pl.LazyFrame
@@ -65,37 +65,46 @@ class AuditData:
         return column in self.present.get(table, set())
 
 
-def prepare(tables: UsableTables, present: Mapping[str, set[str]] | None = None) -> AuditData:
-    """The shared frames from the usable tables; `present` names the columns each input file really had."""
-    customers = tables.tables["customers"].with_columns(active=is_active(pl.col("status")))
-    active = customers.filter("active")  # only for the joins below; AuditData.active derives from the cache
+def prepare(
+    tables: UsableTables, present: Mapping[str, set[str]] | None = None, archive_ids: pl.LazyFrame | None = None
+) -> AuditData:
+    """The shared frames from the usable tables.
+
+    `present` names the columns each input file really had; `archive_ids` is the customer_id of every
+    archive row as read, repeats included (the usable customers keep only the first), for A04.
+    """
+    # every rule reads these frames; caching them computes each once per run (measured 3x faster than
+    # leaving common subplans to the optimiser on a 20,000-customer sample). Each cache is built from
+    # cached frames only, so no cached plan holds an uncached copy of another.
+    customers = tables.tables["customers"].with_columns(active=is_active(pl.col("status"))).cache()
+    archive = customers.filter("active").select("customer_id", *ARCHIVE_ON_MONTHS)
     all_months = (
         tables.tables["billing"]
         .group_by("customer_id", "period")
         .agg(sum_or_null(c) for c in BILL_SUMS)
         .with_columns(month=month_index(pl.col("period")))
+        .cache()
     )
-    months = all_months.join(
-        active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner"
-    ).sort("customer_id", "month")
+    months = all_months.join(archive, on="customer_id", how="inner").sort("customer_id", "month").cache()
     # SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row wins)
     load = combined_monthly_load(tables.get("load"), tables.get("load_interval"))
     if load is not None:
-        load = load.join(active.select("customer_id", *ARCHIVE_ON_MONTHS), on="customer_id", how="inner")
-    duplicate_ids = (
-        tables.rejects.filter((pl.col("table") == "customers") & pl.col("reason").str.starts_with("duplicate customer_id"))
-        .group_by("customer_id")
-        .agg(extra_rows=pl.len().cast(pl.Int64))
-    )
-    # every rule reads these frames; caching them computes each once per run (measured 3x faster
-    # than leaving common subplans to the optimiser on a 20,000-customer sample)
-    customers, all_months, months = customers.cache(), all_months.cache(), months.cache()
+        load = load.join(archive, on="customer_id", how="inner").cache()
+    if archive_ids is None:
+        duplicate_ids = pl.LazyFrame(schema={"customer_id": pl.String, "archive_rows": pl.Int64})
+    else:
+        duplicate_ids = (
+            archive_ids.filter(pl.col("customer_id").is_not_null())
+            .group_by("customer_id")
+            .agg(archive_rows=pl.len().cast(pl.Int64))
+            .filter(pl.col("archive_rows") > 1)
+        )
     return AuditData(
         customers=customers,
         active=customers.filter("active"),
         all_months=all_months,
         months=months,
-        load=None if load is None else load.cache(),
+        load=load,
         supply=tables.get("supply"),
         duplicate_ids=duplicate_ids,
         present=present,

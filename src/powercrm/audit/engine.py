@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -15,7 +15,8 @@ from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES, SEVERITIES, 
 from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import UsageError
-from powercrm.io.usable import UsableTables
+from powercrm.io.readers import Dataset
+from powercrm.io.usable import usable_tables
 
 
 @dataclass
@@ -65,21 +66,16 @@ def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def run_audit(
-    tables: UsableTables,
-    cfg: AuditConfig | None = None,
-    rules: str | Sequence[str] | None = None,
-    *,
-    present: Mapping[str, set[str]] | None = None,
-) -> AuditResult:
-    """Evaluate the chosen rules over the usable tables.
+def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Sequence[str] | None = None) -> AuditResult:
+    """Evaluate the chosen rules over the usable rows of the dataset.
 
-    `present` names the columns each input file really had (`LoadedTable.present`): a rule that needs
-    an optional column the export lacks is skipped with a note instead of flagging every row.
+    A rule that needs an optional column the export lacks altogether is skipped with a note instead
+    of flagging every row; repeated customer ids (A04) are counted over the archive as read.
     """
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
-    data = prepare(tables, present)
+    present = {name: t.present for name, t in dataset.tables.items()}
+    data = prepare(usable_tables(dataset), present, archive_ids=dataset["customers"].lf.select("customer_id"))
     parts = [RULES[r].check(data, cfg) for r in chosen]
     queries = [_sorted(pl.concat(parts, how="vertical")) if parts else pl.LazyFrame(schema=FINDING_SCHEMA)]
     if "L01" in chosen:

@@ -146,7 +146,6 @@ def audit(
     """
     from powercrm.audit.engine import run_audit, select_rules
     from powercrm.audit.labels import localize
-    from powercrm.io.usable import usable_tables
 
     watch = Stopwatch()
     if lang not in ("en", "zh"):
@@ -167,8 +166,7 @@ def audit(
     if dataset.structural:  # a missing required table or column stops the run before any work
         more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
         raise InputError(dataset.structural[0] + more)
-    present = {name: t.present for name, t in dataset.tables.items()}
-    result = run_audit(usable_tables(dataset), cfg.audit, rules, present=present)
+    result = run_audit(dataset, cfg.audit, rules)
 
     write_table(
         localize(result.findings, lang), output, encoding=output_encoding,
