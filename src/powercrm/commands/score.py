@@ -153,13 +153,14 @@ def score(
     if lang not in ("en", "zh"):
         raise UsageError(f"--lang {lang!r}: use en or zh")
     fixed_origin = parse_origin(origin)
-    for target in (output, rejects, chart):
+    for target in (output, rejects):
         if target is not None:
             check_writable(target)
     if chart is not None:
         from powercrm.chart.value_matrix import chart_format
 
         chart_format(chart)
+        check_writable(chart, table=False)
     cfg = load_config(config)
     set_period_end(cfg, period_end)
     console = stderr_console(quiet)

@@ -35,11 +35,12 @@ def output_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def check_writable(path: str | Path) -> None:
-    """Fail before any work when the output cannot be written where asked."""
+def check_writable(path: str | Path, *, table: bool = True) -> None:
+    """Fail before any work when the output cannot be written where asked (for a table: in a known format)."""
     if str(path) == STDOUT:
         return
-    output_format(path)
+    if table:
+        output_format(path)
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise InputError(f"{path}: the directory {parent} does not exist")
@@ -56,6 +57,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates 0600; a finished output gets the usual permissions of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
