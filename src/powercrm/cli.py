@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from powercrm import __version__
-from powercrm.commands import audit, indicators, init, sample, score, validate, weights
+from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
 from powercrm.errors import PowercrmError
 
 # (command module function, rich help panel). A new command adds one line here.
@@ -24,6 +24,7 @@ COMMANDS: list[tuple[Callable[..., Any], str]] = [
     (validate.validate, "Data"),
     (sample.sample, "Data"),
     (score.score, "Analysis"),
+    (chart.chart, "Analysis"),
     (indicators.indicators, "Analysis"),
     (weights.weights, "Analysis"),
     (audit.audit, "Analysis"),

@@ -1,0 +1,80 @@
+"""`powercrm chart`: draw the value matrix from a scores file written by `powercrm score`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from powercrm.commands.common import LangOpt, QuietOpt, stderr_console
+from powercrm.commands.score import parse_origin
+from powercrm.errors import InputError, UsageError
+from powercrm.io.writers import check_writable
+from powercrm.segment.labels import SEGMENTS_ZH
+from powercrm.segment.localize import HEADERS_ZH
+from powercrm.segment.value import CURRENT, POTENTIAL, sample_origin
+
+_NEEDED = (CURRENT, POTENTIAL, "segment")
+
+
+def read_scores(path: Path) -> pl.DataFrame:
+    """The value columns of a scores file (.csv, .parquet or .xlsx; English or Chinese headers and labels)."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        elif suffix == ".xlsx":
+            frame = pl.read_excel(path, sheet_id=1)
+        else:
+            frame = pl.read_csv(path, encoding="utf8-lossy", infer_schema_length=10_000)
+    except Exception as exc:  # noqa: BLE001 - polars and fastexcel raise many kinds for a bad file
+        raise InputError(f"{path}: cannot read the scores ({type(exc).__name__})") from None
+    english = {zh: en for en, zh in HEADERS_ZH.items()}
+    frame = frame.rename({c: english[c.lstrip("\ufeff")] for c in frame.columns if c.lstrip("\ufeff") in english})
+    missing = [c for c in _NEEDED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: not a scores file from powercrm score (missing column {missing[0]!r})")
+    codes = {zh: code for code, zh in SEGMENTS_ZH.items()}
+    return frame.select(
+        pl.col(CURRENT).cast(pl.Float64, strict=False),
+        pl.col(POTENTIAL).cast(pl.Float64, strict=False),
+        pl.col("segment").replace(codes),
+    ).drop_nulls()
+
+
+def chart(
+    scores: Annotated[Path, typer.Argument(help="Scores file written by powercrm score (.csv, .parquet, .xlsx).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Chart file: .png, .svg or .html.")] = Path("value_matrix.png"),
+    origin: Annotated[
+        str | None, typer.Option("--origin", help="Origin X,Y (default: the mean of each axis, as score uses).")
+    ] = None,
+    lang: LangOpt = "en",
+    font: Annotated[Path | None, typer.Option("--font", help="CJK font file for Chinese labels.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Draw the value matrix: current vs potential value, the origin's cross lines, quadrant names and counts.
+
+    Above 20,000 customers the points become a density (hexbin) so a province's data stays readable.
+
+    Examples:
+
+        powercrm chart scores.csv -o value_matrix.png
+
+        powercrm chart scores.parquet -o 价值矩阵.svg --lang zh --origin 2.2,1.1
+    """
+    from powercrm.chart.value_matrix import chart_format, plot_value_matrix
+
+    if lang not in ("en", "zh"):
+        raise UsageError(f"--lang {lang!r}: use en or zh")
+    chart_format(output)
+    check_writable(output, table=False)
+    frame = read_scores(scores)
+    if frame.height == 0:
+        raise InputError(f"{scores}: no customers with values to plot")
+    center = parse_origin(origin) or sample_origin(frame)
+    plot_value_matrix(frame, center, output, lang=lang, font=font)
+    stderr_console(quiet).print(f"wrote {output} ({frame.height:,} customers, origin {center[0]:.6f}, {center[1]:.6f})")
