@@ -1,0 +1,188 @@
+"""`powercrm score` through the CLI: outputs, formats, languages, errors, rejects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from powercrm.cli import app
+from powercrm.segment.pipeline import output_columns
+from tests.test_score import write_dataset
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def data(tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    return write_dataset(root)
+
+
+def score(runner, *args):
+    return runner.invoke(app, ["score", *map(str, args)])
+
+
+def test_writes_bom_csv_and_a_summary(runner, data, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = score(runner, data, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pl.read_csv(out)
+    assert table.columns == output_columns()
+    assert table.height == 3
+    assert "3 customers scored" in result.stderr and "origin (1.761000, 1.099000)" in result.stderr
+    assert result.stdout == ""
+
+
+def test_stdout_carries_csv_without_bom(runner, data):
+    result = score(runner, data, "-o", "-", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("customer_id,x_B11,")
+    assert len(result.stdout.splitlines()) == 4
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_every_format_round_trips(runner, data, tmp_path, suffix):
+    reference = tmp_path / "ref.parquet"
+    assert score(runner, data, "-o", reference, "-q").exit_code == 0
+    out = tmp_path / f"scores{suffix}"
+    assert score(runner, data, "-o", out, "-q").exit_code == 0
+    expected = pl.read_parquet(reference)
+    if suffix == ".csv":
+        got = pl.read_csv(out, schema=expected.schema)
+    elif suffix == ".xlsx":
+        got = pl.read_excel(out, sheet_name="scores", schema_overrides=expected.schema)
+        summary = pl.read_excel(out, sheet_name="summary")
+        assert "customers" in summary["item"].to_list()
+    else:
+        got = pl.read_parquet(out)
+    # Excel keeps 15 significant digits and turns empty text into nulls
+    expected = expected.with_columns(pl.col("credit_flags").replace("", None))
+    got = got.with_columns(pl.col("credit_flags").replace("", None))
+    assert got.columns == expected.columns
+    for name in expected.columns:
+        if expected[name].dtype.is_float():
+            nan = float("nan")
+            assert got[name].fill_null(nan).to_list() == pytest.approx(
+                expected[name].fill_null(nan).to_list(), rel=1e-12, nan_ok=True
+            ), name
+        else:
+            assert got[name].to_list() == expected[name].to_list(), name
+
+
+def test_chinese_headers_and_labels(runner, data, tmp_path):
+    out = tmp_path / "客户价值.csv"
+    assert score(runner, data, "-o", out, "--lang", "zh", "-q").exit_code == 0
+    table = pl.read_csv(out)
+    assert table.columns[0] == "户号"
+    assert set(table["客户类型"]) == {"贵宾型", "放弃型"}
+    assert "2期及以上违约金" in table["失信标记"].to_list()
+
+
+def test_json_summary_is_one_line(runner, data, tmp_path):
+    result = score(runner, data, "-o", tmp_path / "s.parquet", "--json", "-q")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    info = json.loads(lines[0])
+    assert info["customers"] == 3
+    assert info["segments"]["key"] == 2
+    assert info["period_end"] == "2025-12"
+
+
+def test_json_goes_to_stderr_when_stdout_carries_data(runner, data):
+    result = score(runner, data, "-o", "-", "--json")
+    assert result.stdout.startswith("customer_id,")
+    assert json.loads(result.stderr.strip().splitlines()[-1])["customers"] == 3
+
+
+def test_fixed_origin_and_period_end(runner, data, tmp_path):
+    out = tmp_path / "s.csv"
+    result = score(runner, data, "-o", out, "--origin", "2.2,1.1", "--period-end", "2025-12", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_csv(out)["segment"].to_list() == ["develop", "key", "low_value"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--origin", "2.2"], "--origin"),
+        (["--period-end", "2025-13"], "--period-end"),
+        (["--lang", "fr"], "--lang"),
+        (["-o", "scores.json"], "unknown output type"),
+        (["--chart", "c.pdf"], "unknown chart type"),
+    ],
+)
+def test_usage_errors_exit_2(runner, data, tmp_path, args, message):
+    result = score(runner, data, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_required_column_stops_before_writing(runner, data, tmp_path):
+    billing = pl.read_csv(data / "billing.csv").drop("有功电量")
+    billing.write_csv(data / "billing.csv")
+    out = tmp_path / "s.csv"
+    result = score(runner, data, "-o", out)
+    assert result.exit_code == 1
+    assert "required column 'kwh'" in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.glob(".s.csv*")) == []
+
+
+def test_unusable_rows_are_rejected_counted_and_written(runner, data, tmp_path):
+    billing = pl.read_csv(data / "billing.csv", infer_schema=False)
+    bad = pl.DataFrame({"户号": ["A", "ZZ"], "账期": ["2025-12", "2025-12"], "有功电量": ["abc", "1"]})
+    pl.concat([billing, bad], how="diagonal").write_csv(data / "billing.csv")
+    customers = pl.read_csv(data / "customers.csv", infer_schema=False)
+    pl.concat([customers, customers.head(1)]).write_csv(data / "customers.csv")
+    out, rejects = tmp_path / "s.csv", tmp_path / "rejects.csv"
+    result = score(runner, data, "-o", out, "--rejects", rejects, "--json", "-q")
+    assert result.exit_code == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["rows"]["billing"] == {"in": 62, "used": 60, "rejected": 2}
+    assert info["rows"]["customers"] == {"in": 4, "used": 3, "rejected": 1}
+    written = pl.read_csv(rejects)
+    assert sorted(written["reason"].to_list()) == [
+        "duplicate customer_id (first row kept)",
+        "kwh='abc'",
+        "orphan: customer_id not among the usable rows of customers",
+    ]
+    assert pl.read_csv(out).height == 3
+
+
+def test_chart_option_draws_the_matrix(runner, data, tmp_path):
+    chart = tmp_path / "vm.png"
+    result = score(runner, data, "-o", tmp_path / "s.csv", "--chart", chart, "--lang", "zh", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_command_reads_chinese_scores(runner, data, tmp_path):
+    scores = tmp_path / "s.csv"
+    assert score(runner, data, "-o", scores, "--lang", "zh", "-q").exit_code == 0
+    result = runner.invoke(app, ["chart", str(scores), "-o", str(tmp_path / "vm.svg")])
+    assert result.exit_code == 0, result.stderr
+    assert "origin 1.761000, 1.099000" in result.stderr
+    assert (tmp_path / "vm.svg").read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.skipif(shutil.which("powercrm") is None and sys.platform != "linux", reason="console script not installed")
+def test_pipe_into_head_as_a_real_process(data):
+    script = shutil.which("powercrm") or f"{sys.executable} -m powercrm.cli"
+    result = subprocess.run(
+        f"{script} score {data} -o - | head -2", shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines()[0].startswith("customer_id,")
+    assert len(result.stdout.splitlines()) == 2
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

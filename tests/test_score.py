@@ -1,0 +1,125 @@
+"""`run_score` end to end on a hand-computed three-customer dataset (SPEC §3–§6).
+
+Customers (period_end 2025-12; bills 2024-01 … 2025-12; no load table; no transmission_fee):
+  A  0.38 kV: 100 kWh/month, kvarh 0, due 50 = paid, no late fee
+  B  10 kV:   100 kWh/month in 2024, 200 in 2025, kvarh = kWh, due 100, paid 80, late fee 5/month
+  C  no voltage: bills in 2024 only (10 kWh, due 10 = paid)
+Hand computation (scores by ceil(5k/N) among non-null values):
+  B11 share: A 1200/3600, B 2400/3600, C null        -> s 3, 5, 1
+  B12 cost by voltage: A 1200*0.20=240, B 2400*0.15=360 -> shares .4, .6 -> s 3, 5, 1
+  B21 no load: null for all                            -> s 1, 1, 1
+  B22 PF: A 1 -> 1; B 1/sqrt(2)=.7071 -> (.7071-.7)/.2 -> s 5, 3, 1
+  B31: A 1, B .8, C 1                                  -> s 5, 2, 5
+  B32: A x=0 -> 1; B x=.05 -> .9; C 1                  -> s 5, 2, 5
+  B41: A x=0 -> 0; B x=1 -> 1; C null                  -> s 3, 5, 1
+  B42: A x=0 -> 0; B x=100 = M -> 1; C null            -> s 3, 5, 1
+  current   = .257 s11 + .110 s12 + .12 s21 + .18 s22:  A 2.121, B 2.495, C 0.667
+  potential = .03 s31 + .07 s32 + .14 s41 + .093 s42:   A 1.199, B 1.365, C 0.733
+  origin = means (1.761, 1.099): A key, B key, C low_value
+  T: A 3.32, B 3.86, C 1.4 -> B special, A level1 (G=1/3), C level2 (G=2/3)
+  ABC by current amount due: B 1200 -> A; A 600 (G=1/3) -> C; C none -> C
+  credit: A 100 -> A; B 100(.03*.8+.07*.9)/.1 = 87 -> B, late_fee_2m -> C; C 100 -> A
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from powercrm.config import Config
+from powercrm.io.readers import load_dataset
+from powercrm.score import run_score, summary
+from powercrm.segment.pipeline import output_columns
+
+MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+
+
+def write_dataset(root: Path) -> Path:
+    pl.DataFrame(
+        {"户号": ["A", "B", "C"], "供电电压": ["0.38", "10", None], "状态": ["正常", "正常", "正常"]}
+    ).write_csv(root / "customers.csv")
+    rows = []
+    for period in MONTHS:
+        rows.append(("A", period, 100.0, 0.0, 50.0, 50.0, 0.0))
+        kwh = 100.0 if period < "2025" else 200.0
+        rows.append(("B", period, kwh, kwh, 100.0, 80.0, 5.0))
+        if period < "2025":
+            rows.append(("C", period, 10.0, None, 10.0, 10.0, None))
+    pl.DataFrame(
+        rows, schema=["户号", "账期", "有功电量", "无功电量", "应收电费", "实收电费", "违约金"], orient="row"
+    ).write_csv(root / "billing.csv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_score(load_dataset(write_dataset(tmp_path_factory.mktemp("score"))), Config())
+
+
+def column(run, name):
+    return dict(zip(run.table["customer_id"], run.table[name], strict=True))
+
+
+def test_columns_follow_spec_section_8(run):
+    assert run.table.columns == output_columns()
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        ("s_B11", {"A": 3, "B": 5, "C": 1}),
+        ("s_B12", {"A": 3, "B": 5, "C": 1}),
+        ("s_B21", {"A": 1, "B": 1, "C": 1}),
+        ("s_B22", {"A": 5, "B": 3, "C": 1}),
+        ("s_B31", {"A": 5, "B": 2, "C": 5}),
+        ("s_B32", {"A": 5, "B": 2, "C": 5}),
+        ("s_B41", {"A": 3, "B": 5, "C": 1}),
+        ("s_B42", {"A": 3, "B": 5, "C": 1}),
+    ],
+)
+def test_scores(run, score, expected):
+    assert column(run, score) == expected
+
+
+def test_indicators(run):
+    assert column(run, "B11")["B"] == pytest.approx(2 / 3)
+    assert column(run, "B12")["A"] == pytest.approx(0.4)
+    assert column(run, "B22")["B"] == pytest.approx((1 / math.sqrt(2) - 0.7) / 0.2)
+    assert column(run, "B32")["B"] == pytest.approx(0.9)
+    assert column(run, "x_B42") == {"A": 0.0, "B": 100.0, "C": None}
+    assert run.m_b42 == 100.0
+
+
+def test_values_segments_and_grades(run):
+    assert column(run, "current_value") == pytest.approx({"A": 2.121, "B": 2.495, "C": 0.667})
+    assert column(run, "potential_value") == pytest.approx({"A": 1.199, "B": 1.365, "C": 0.733})
+    assert run.result.origin == pytest.approx((1.761, 1.099))
+    assert column(run, "segment") == {"A": "key", "B": "key", "C": "low_value"}
+    assert column(run, "value_grade") == {"A": "level1", "B": "special", "C": "level2"}
+    assert column(run, "abc_class") == {"A": "C", "B": "A", "C": "C"}
+
+
+def test_credit(run):
+    assert column(run, "credit_score") == pytest.approx({"A": 100.0, "B": 87.0, "C": 100.0})
+    assert column(run, "credit_grade") == {"A": "A", "B": "C", "C": "A"}
+    assert column(run, "credit_flags") == {"A": "", "B": "late_fee_2m", "C": ""}
+    assert column(run, "fee_level") == {"A": None, "B": None, "C": None}
+
+
+def test_fixed_origin_moves_customers_between_quadrants(tmp_path):
+    fixed = run_score(load_dataset(write_dataset(tmp_path)), Config(), origin=(2.2, 1.1))
+    assert dict(zip(fixed.table["customer_id"], fixed.table["segment"], strict=True)) == {
+        "A": "develop",
+        "B": "key",
+        "C": "low_value",
+    }
+
+
+def test_summary_counts(run):
+    info = summary(run)
+    assert info["segments"] == {"key": 2, "develop": 0, "maintain": 0, "low_value": 1}
+    assert info["null_counts"]["B21"] == 3 and info["null_counts"]["B11"] == 1
+    assert info["rows"]["billing"] == {"in": 60, "used": 60, "rejected": 0}
