@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from powercrm.commands.common import QuietOpt, Stopwatch, stderr_console
-from powercrm.errors import UsageError
 
 
 def sample(
@@ -45,32 +44,19 @@ def sample(
 
         powercrm sample out/xlsx -n 2000 -m 24 --format xlsx --period-end 2024-06 --force
     """
-    from powercrm.io.writers import XLSX_MAX_ROWS
-    from powercrm.sample import check_options, generate, parse_period_end
-    from powercrm.sample.writer import dataset_files, normalize_encoding, normalize_format, write_dataset
+    from powercrm.sample import check_options, parse_period_end
+    from powercrm.sample.writer import check_target, expected_rows, write_sample
 
     watch = Stopwatch()
     check_options(customers, months, seed, interval_days)
-    fmt = normalize_format(fmt)
-    enc = normalize_encoding(encoding)
-    if enc != "utf-8" and fmt != "csv":
-        raise UsageError(f"--encoding {encoding} applies to CSV only (the format is {fmt})")
     end = parse_period_end(period_end)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a directory")
-    if dataset_files(out) and not force:
-        raise UsageError(f"{out} already holds a dataset; pass --force to replace it")
-    if fmt == "xlsx" and max(customers * months * 1.01, customers * interval_days * 96) > XLSX_MAX_ROWS:
-        raise UsageError(
-            f"--format xlsx: {customers:,} customers x {months} months exceed one Excel sheet "
-            f"({XLSX_MAX_ROWS:,} rows); use --format csv or parquet"
-        )
-
+    check_target(out, fmt, encoding, force, expected_rows(customers, months, interval_days))
     console = stderr_console(quiet)
     console.print(f"generating {customers:,} customers x {months} months to {end:%Y-%m} (seed {seed}) ...")
-    data = generate(customers, months, seed, period_end=end, interval_days=interval_days, anomalies=not clean)
-    files = write_dataset(data, out, fmt=fmt, zh=zh, encoding=enc, force=force)
-    rows = {name: df.height for name, df in data.tables().items()}
-    rows["ground_truth"] = data.ground_truth.height
+    data, files = write_sample(
+        out, customers, months, seed, period_end=end, interval_days=interval_days, anomalies=not clean,
+        fmt=fmt, zh=zh, encoding=encoding, force=force,
+    )
+    rows = {name: df.height for name, df in data.tables().items()} | {"ground_truth": data.ground_truth.height}
     listing = ", ".join(f"{p.name} ({rows.get(p.name.split('.')[0], 0):,} rows)" for p in files)
     console.print(f"wrote {out}: {listing} in {watch.seconds:.1f} s", markup=False)

@@ -33,6 +33,7 @@ thresholds: customers and lines not in the file trigger none (the tests check th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,6 +115,26 @@ def generate(
     `interval_days` > 0 adds `load_interval`: 96 readings a day for the last days of the range.
     `anomalies=False` gives clean data only (an empty ground truth).
     """
+    tables = dict(
+        iter_tables(customers, months, seed, period_end=period_end, interval_days=interval_days, anomalies=anomalies)
+    )
+    return SampleData(
+        tables["customers"], tables["billing"], tables["load"], tables["events"], tables["supply"],
+        tables["ground_truth"], tables.get("load_interval"),
+    )
+
+
+def iter_tables(
+    customers: int = 1000,
+    months: int = 36,
+    seed: int = 42,
+    *,
+    period_end: str | date = DEFAULT_PERIOD_END,
+    interval_days: int = 0,
+    anomalies: bool = True,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """`(table name, frame)` pairs as soon as each table is final (customers, billing, load, supply,
+    events, load_interval if asked, ground_truth), so a writer can start on the big ones early."""
     from powercrm.sample import anomalies as an
     from powercrm.sample import generator as g
     from powercrm.sample.interval import interval_readings
@@ -139,21 +160,27 @@ def generate(
         an.billed(inj)
         an.archive(inj, cid)
     g.pick_adjustments(s_bill, w)
+
+    cust = g.customers_frame(w, cid)
+    yield "customers", cust
+    billing, load = g.billing_and_load(w, cid)
+    yield "billing", billing
+    yield "load", load
+    del billing, load
     billed_kwh = g.billed_matrix(w)
     w.line_sums, w.loss = g.supply_by_line(s_supply, arc.line, billed_kwh, len(arc.line_names))
     if anomalies:
         an.lines(inj, billed_kwh)
-
-    cust = g.customers_frame(w, cid)
-    billing, load, row_customer = g.billing_and_load(w, cid)
     supply = g.supply_frame(w)
-    events = g.events_frame(s_events, w, cid)
-    truth = _truth(inj, cust, billing, load, row_customer, supply, billed_kwh) if anomalies else pl.DataFrame(schema=TRUTH_SCHEMA)
-    interval = interval_readings(s_interval, w, cid, interval_days) if interval_days else None
-    return SampleData(cust, billing, load, events, supply, truth, interval)
+    yield "supply", supply
+    yield "events", g.events_frame(s_events, w, cid)
+    if interval_days:
+        yield "load_interval", interval_readings(s_interval, w, cid, interval_days)
+    truth = _truth(inj, cid, cust, supply, billed_kwh) if anomalies else pl.DataFrame(schema=TRUTH_SCHEMA)
+    yield "ground_truth", truth
 
 
-def _truth(inj, cust, billing, load, row_customer, supply, billed_kwh) -> pl.DataFrame:
+def _truth(inj, cid, cust, supply, billed_kwh) -> pl.DataFrame:
     """Injected rows, L01 rows, and the side effects the reference rules find on touched customers."""
     from powercrm.sample import anomalies as an
     from powercrm.sample import reference
@@ -196,16 +223,17 @@ def _truth(inj, cust, billing, load, row_customer, supply, billed_kwh) -> pl.Dat
     injected = rows.select(list(TRUTH_SCHEMA)).cast(TRUTH_SCHEMA)
 
     # side effects: what the reference rules find on touched customers beyond the injected rows
-    touched = ~w.clean
-    ids = cust["customer_id"].filter(pl.Series(touched))
-    rows = touched[row_customer]
-    bill_rows = np.concatenate([rows, np.zeros(billing.height - len(rows), bool)])
+    # every customer sharing a meter with a touched one is touched (A04 pairs), so the archive
+    # rules can run on the touched customers alone; they have no adjustment rows
+    from powercrm.sample import generator as g
+
+    touched = np.flatnonzero(~w.clean)
+    sub_customers = cust[touched]
+    sub_billing, sub_load = g.billing_and_load(w, cid, subset=touched)
     found = pl.concat(
         [
-            reference.archive_findings(cust, subset=ids),
-            reference.monthly_findings(
-                cust.filter(pl.Series(touched)), billing.filter(pl.Series(bill_rows)), load.filter(pl.Series(rows))
-            ),
+            reference.archive_findings(sub_customers),
+            reference.monthly_findings(sub_customers, sub_billing, sub_load),
         ]
     ).with_columns(period=pl.col("period").dt.strftime("%Y-%m"))
     key = ["rule", "customer_id", "_p"]
@@ -238,4 +266,14 @@ def write_dataset(*args, **kwargs):
     return _write(*args, **kwargs)
 
 
-__all__ = ["SampleData", "generate", "write_dataset", "parse_period_end", "check_options", "TABLE_NAMES"]
+def write_sample(*args, **kwargs):
+    """See `powercrm.sample.writer.write_sample`."""
+    from powercrm.sample.writer import write_sample as _write
+
+    return _write(*args, **kwargs)
+
+
+__all__ = [
+    "SampleData", "generate", "iter_tables", "write_dataset", "write_sample", "parse_period_end", "check_options",
+    "TABLE_NAMES",
+]

@@ -671,9 +671,9 @@ def line_loss_truth(w: World, billed_kwh: np.ndarray, supply: pl.DataFrame, high
     n_lines = len(w.arc.line_names)
     months = w.months
     archive_sums = np.zeros((n_lines, months))
-    on_line = w.archive_line >= 0
+    lines = np.where(w.archive_line >= 0, w.archive_line, n_lines)  # a blank line_id counts nowhere
     for t in range(months):
-        archive_sums[:, t] = np.bincount(w.archive_line[on_line], weights=billed_kwh[on_line, t], minlength=n_lines)
+        archive_sums[:, t] = np.bincount(lines, weights=billed_kwh[:, t], minlength=n_lines + 1)[:n_lines]
     supplied = np.full((n_lines, months), np.nan)
     index = {name: i for i, name in enumerate(w.arc.line_names)}
     line_idx = supply["line_id"].replace_strict(index, return_dtype=pl.Int64).to_numpy()

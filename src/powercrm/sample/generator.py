@@ -429,7 +429,7 @@ def consumption(rng: np.random.Generator, arc: Archive, starts: np.ndarray) -> M
     growth = np.clip(rng.normal(0.02, 0.04, n), -0.08, 0.12)
     sigma = np.where(cls == RES, rng.uniform(0.05, 0.10, n), rng.uniform(0.03, 0.08, n)).astype(np.float32)
     tt = ((np.arange(months) - (months - 1) / 2) / 12).astype(np.float32)
-    factor = season_table[cls][:, moy]
+    factor = np.ascontiguousarray(season_table[cls][:, moy])  # advanced indexing on axis 1 gives F order
     factor -= 1
     factor *= amp[:, None]
     factor += 1
@@ -462,15 +462,16 @@ def consumption(rng: np.random.Generator, arc: Archive, starts: np.ndarray) -> M
         np.where(cls == RES, rng.uniform(0.86, 0.97, n), rng.uniform(0.82, 0.96, n)),
     ).astype(np.float32)
     lo = np.where(has_std, np.nan_to_num(std) + 0.008, 0.75).astype(np.float32)
-    pf = rng.standard_normal((n, months), dtype=np.float32)
-    pf *= np.float32(0.012)
+    pf = rng.random((n, months), dtype=np.float32)
+    pf -= np.float32(0.5)
+    pf *= np.float32(0.04)  # ±0.02 month to month
     pf += pf0[:, None]
     np.clip(pf, lo[:, None], np.float32(0.99), out=pf)
 
     customer_price = (arc.tariff_price * rng.uniform(0.95, 1.08, n)).astype(np.float32)
-    price = rng.standard_normal((n, months), dtype=np.float32)
-    np.clip(price, -2, 2, out=price)
-    price *= np.float32(0.015)
+    price = rng.random((n, months), dtype=np.float32)
+    price -= np.float32(0.5)
+    price *= np.float32(0.06)  # ±3 % month to month (time-of-use mix)
     price += 1
     price *= customer_price[:, None]
     return Monthly(kwh=kwh, pf=pf, price=price, avg_load=avg_load, peak=peak)
@@ -489,9 +490,9 @@ def derive_bills(rng: np.random.Generator, arc: Archive, mon: Monthly, starts: n
     mon.amount_due = np.round(mon.kwh * mon.price, 2)
     fee = np.asarray(pools.TRANSMISSION_FEE)[np.minimum(arc.level, 3)] * rng.uniform(0.9, 1.1, n)
     mon.tfee = np.round(mon.kwh * fee[:, None], 2)
-    wobble = rng.standard_normal((n, months), dtype=np.float32)
-    np.clip(wobble, -2, 2, out=wobble)
-    wobble *= np.float32(0.04)
+    wobble = rng.random((n, months), dtype=np.float32)
+    wobble -= np.float32(0.5)
+    wobble *= np.float32(0.16)  # ±8 % month to month
     wobble += 1
     wobble *= mon.peak.astype(np.float32)[:, None]
     np.maximum(wobble, np.float32(1.05), out=wobble)
@@ -677,46 +678,66 @@ def customers_frame(w: World, cid: pl.Series) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def billing_and_load(w: World, cid: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-    """The billing rows (main bills, then adjustment rows) and monthly load rows, and the customer
-    index of each main bill row."""
+def billing_and_load(
+    w: World, cid: pl.Series, subset: np.ndarray | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The billing rows (main bills, then adjustment rows) and the monthly load rows, customer by
+    customer and month by month; only the customers of `subset` (indices; no adjustment rows) if given.
+
+    The (customers × months) matrices become columns without copying; the months after a
+    cancellation are dropped by one multi-threaded polars filter."""
     m = w.mon
-    n, months = w.n, w.months
-    mask = w.active_mask()
-    c = np.repeat(np.arange(n), months)
-    t = np.tile(np.arange(months), n)
-    if mask.all():
+    months = w.months
+    who = np.arange(w.n) if subset is None else np.asarray(subset, dtype=np.int64)
+    n = len(who)
+    active = w.arc.active_months[who]
 
-        def take(a: np.ndarray) -> np.ndarray:
-            return a.ravel()
-    else:
-        flat = mask.ravel()
-        c, t = c[flat], t[flat]
+    def flat(a: np.ndarray) -> np.ndarray:
+        return a.ravel() if subset is None else a[who].ravel()
 
-        def take(a: np.ndarray) -> np.ndarray:
-            return a.ravel()[flat]
-
-    starts = w.starts
-    period = _dates(starts[t])
-    due = starts[t + 1] + (m.due_day[c] - 1)
-    offset = take(m.paid_offset).astype(np.int64)
-    unpaid = pl.Series(offset == NOT_PAID)
-    paid_date = pl.select(pl.when(~pl.lit(unpaid)).then(pl.lit(_dates(due + offset)))).to_series()
-    ids_rows = cid.gather(c)
-    billing = pl.DataFrame(
+    full = pl.DataFrame(
         {
-            "customer_id": ids_rows,
-            "period": period,
-            "kwh": take(m.kwh),
-            "kvarh": take(m.kvarh),
-            "amount_due": _float(take(m.amount_due)),
-            "amount_paid": _float(take(m.amount_paid)),
-            "late_fee": take(m.late_fee),
-            "transmission_fee": take(m.tfee),
-            "due_date": _dates(due),
-            "paid_date": paid_date,
+            "kwh": flat(m.kwh),
+            "kvarh": flat(m.kvarh),
+            "amount_due": flat(m.amount_due),
+            "amount_paid": flat(m.amount_paid),
+            "late_fee": flat(m.late_fee),
+            "transmission_fee": flat(m.tfee),
+            "_offset": flat(m.paid_offset),
+            "avg_load_kw": flat(m.avg_load),
+            "max_load_kw": flat(m.max_load),
         }
     )
+    if (active < months).any():
+        full = full.filter(pl.Series((np.arange(months)[None, :] < active[:, None]).ravel()))
+    # customer index and month of each remaining row, without a mask: each customer's months are a prefix
+    c = np.repeat(np.arange(n, dtype=np.int32), active)
+    first = np.cumsum(active) - active
+    t = (np.arange(len(c), dtype=np.int64) - np.repeat(first, active)).astype(np.int32)
+    c_global = who.astype(np.int32)[c] if subset is not None else c
+    starts = w.starts.astype(np.int32)
+    period = _dates(starts[t])
+    due = starts[t + 1] + (m.due_day.astype(np.int32)[c_global] - 1)
+    offset = full["_offset"].cast(pl.Int32)
+    paid_date = pl.select(
+        pl.when(pl.lit(offset) != NOT_PAID).then(pl.lit(pl.Series(due)) + pl.lit(offset)).cast(pl.Date)
+    ).to_series()
+    ids_rows = cid.gather(c_global)
+    billing = full.select(
+        pl.lit(ids_rows).alias("customer_id"),
+        pl.lit(period).alias("period"),
+        "kwh",
+        "kvarh",
+        pl.col("amount_due").fill_nan(None),
+        pl.col("amount_paid").fill_nan(None),
+        "late_fee",
+        "transmission_fee",
+        pl.lit(_dates(due)).alias("due_date"),
+        pl.lit(paid_date).alias("paid_date"),
+    )
+    load = full.select(pl.lit(ids_rows).alias("customer_id"), pl.lit(period).alias("period"), "avg_load_kw", "max_load_kw")
+    if subset is not None:
+        return billing, load
     if w.adjustments is not None and w.adjustments.height:
         ac = w.adjustments["c"].to_numpy()
         at = w.adjustments["t"].to_numpy()
@@ -739,15 +760,7 @@ def billing_and_load(w: World, cid: pl.Series) -> tuple[pl.DataFrame, pl.DataFra
             }
         )
         billing = pl.concat([billing, adjust])
-    load = pl.DataFrame(
-        {
-            "customer_id": ids_rows,
-            "period": period,
-            "avg_load_kw": take(m.avg_load),
-            "max_load_kw": take(m.max_load),
-        }
-    )
-    return billing, load, c
+    return billing, load
 
 
 def supply_frame(w: World) -> pl.DataFrame:
@@ -771,6 +784,13 @@ def supply_frame(w: World) -> pl.DataFrame:
     )
 
 
+def _mean_bill(w: World, who: np.ndarray) -> np.ndarray:
+    """Average monthly amount due of the given customers over their billed months."""
+    billed = np.arange(w.months)[None, :] < w.arc.active_months[who][:, None]
+    due = np.where(billed, np.nan_to_num(w.mon.amount_due[who]), 0.0)
+    return due.sum(axis=1) / np.maximum(billed.sum(axis=1), 1)
+
+
 def events_frame(rng: np.random.Generator, w: World, cid: pl.Series) -> pl.DataFrame:
     """Theft, violation and bounced-payment events on random customers; a late_payment event for
     every bill that passed its due date without full payment (the last bill is not due yet)."""
@@ -778,30 +798,28 @@ def events_frame(rng: np.random.Generator, w: World, cid: pl.Series) -> pl.DataF
     starts = w.starts
     mask = w.active_mask()
     mask[:, -1] = False
-    late = mask & ((m.paid_offset > 0) | (np.nan_to_num(m.amount_paid) < np.nan_to_num(m.amount_due) - 0.005))
+    # NaN amounts compare False: a bill without an amount is never overdue
+    late = mask & ((m.paid_offset > 0) | np.less(m.amount_paid + 0.005, m.amount_due))
     c, t = np.nonzero(late)
-    arrear = np.nan_to_num(m.amount_due[c, t]) - np.nan_to_num(m.amount_paid[c, t])
-    amount = np.where(arrear > 0.005, arrear, np.nan_to_num(m.amount_due[c, t]))
+    arrear = m.amount_due[c, t] - m.amount_paid[c, t]
+    amount = np.where(arrear > 0.005, arrear, m.amount_due[c, t])
     frames = [
         pl.DataFrame(
             {"c": c, "days": starts[t + 1] + m.due_day[c], "kind": np.full(len(c), "late_payment"), "amount": np.round(amount, 2)}
         )
     ]
     span = (starts[np.minimum(w.arc.active_months, months)] - starts[0]).astype(np.float64)
-    billed = w.active_mask()
-    mean_bill = np.where(billed, np.nan_to_num(m.amount_due), 0.0).sum(axis=1) / np.maximum(billed.sum(axis=1), 1)
     for kind, share, repeat, amounts in (
-        ("theft", 0.0015, 1, lambda k: np.round(np.clip(rng.lognormal(np.log(6000), 1.3, k), 300, 500000), 2)),
-        ("violation", 0.003, 1, lambda k: np.round(rng.uniform(500, 30000, k), 2)),
-        ("bounced_payment", 0.004, 3, None),
+        ("theft", 0.0015, 1, lambda who: np.round(np.clip(rng.lognormal(np.log(6000), 1.3, len(who)), 300, 500000), 2)),
+        ("violation", 0.003, 1, lambda who: np.round(rng.uniform(500, 30000, len(who)), 2)),
+        ("bounced_payment", 0.004, 3, lambda who: np.round(np.maximum(_mean_bill(w, who), 10.0), 2)),
     ):
         who = np.flatnonzero(rng.random(n) < share)
         who = np.repeat(who, rng.integers(1, repeat + 1, len(who)))
         days = starts[0] + (rng.random(len(who)) * span[who]).astype(np.int64)
-        value = amounts(len(who)) if amounts else np.round(np.maximum(mean_bill[who], 10.0), 2)
-        frames.append(pl.DataFrame({"c": who, "days": days, "kind": np.full(len(who), kind), "amount": value}))
+        frames.append(pl.DataFrame({"c": who, "days": days, "kind": np.full(len(who), kind), "amount": amounts(who)}))
     ev = pl.concat([f.with_columns(pl.col("c").cast(pl.Int64), pl.col("days").cast(pl.Int64)) for f in frames])
-    ev = ev.sort("c", "days", "kind")
+    ev = ev.sort(pl.col("c") * 1_000_000 + pl.col("days"), maintain_order=True)
     return pl.DataFrame(
         {
             "customer_id": cid.gather(ev["c"].to_numpy()),
