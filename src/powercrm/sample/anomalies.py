@@ -18,6 +18,7 @@ Phases, because later quantities derive from earlier ones:
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,8 +102,6 @@ class Injector:
 
 def _fmt(template: str, **columns) -> pl.Series:
     """Detail texts from a template and arrays, vectorised: `{x:.0f}`, `{x:.2f}`, `{x:.0%}`, `{s}`."""
-    import string
-
     parts: list[pl.Expr] = []
     for literal, name, spec, _ in string.Formatter().parse(template):
         if literal:

@@ -485,22 +485,25 @@ def derive_bills(rng: np.random.Generator, arc: Archive, mon: Monthly, starts: n
     tan -= 1
     np.maximum(tan, 0, out=tan)
     np.sqrt(tan, out=tan)
-    mon.kvarh = np.round(mon.kwh * tan)
+    mon.kvarh = np.multiply(mon.kwh, tan)
     del tan
-    mon.amount_due = np.round(mon.kwh * mon.price, 2)
+    np.rint(mon.kvarh, out=mon.kvarh)
+    mon.amount_due = np.multiply(mon.kwh, mon.price)
+    np.round(mon.amount_due, 2, out=mon.amount_due)
     fee = np.asarray(pools.TRANSMISSION_FEE)[np.minimum(arc.level, 3)] * rng.uniform(0.9, 1.1, n)
-    mon.tfee = np.round(mon.kwh * fee[:, None], 2)
+    mon.tfee = np.multiply(mon.kwh, fee[:, None])
+    np.round(mon.tfee, 2, out=mon.tfee)
     wobble = rng.random((n, months), dtype=np.float32)
     wobble -= np.float32(0.5)
     wobble *= np.float32(0.16)  # ±8 % month to month
     wobble += 1
     wobble *= mon.peak.astype(np.float32)[:, None]
     np.maximum(wobble, np.float32(1.05), out=wobble)
-    max_load = mon.avg_load * wobble
+    max_load = np.multiply(mon.avg_load, wobble)
     del wobble
     np.minimum(max_load, (0.97 * arc.cap)[:, None], out=max_load)
-    mon.max_load = np.round(max_load, 3)
-    del max_load
+    np.round(max_load, 3, out=max_load)
+    mon.max_load = max_load
     np.round(mon.avg_load, 3, out=mon.avg_load)
     mon.due_day = np.where(arc.level >= 1, 15, 25)
 
@@ -566,7 +569,6 @@ class World:
     loss: np.ndarray | None = None  # technical loss factor per line × month (supply = sums × (1 + loss))
     supply_factor: np.ndarray | None = None  # extra factor on supply (L01 injections), lines × months
     adjustments: pl.DataFrame | None = None  # 退补 rows (customer index, month, share of the month's bill)
-    truth: list[pl.DataFrame] = field(default_factory=list)
     touched_lines: dict[int, str] = field(default_factory=dict)  # line index -> what was injected
 
     @property
