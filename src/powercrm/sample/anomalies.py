@@ -575,6 +575,8 @@ def _bad_ids(inj: Injector) -> None:
         chosen = pl.Series([None] * len(who), dtype=pl.String)
         shift = rng.integers(0, len(alphabet), len(who))
         for step in range(len(alphabet)):
+            if chosen.null_count() == 0:
+                break
             cand_char = pl.Series(list(alphabet), dtype=pl.String).gather((shift + step) % len(alphabet))
             cand = pl.select(pl.concat_str(pl.lit(base), pl.lit(cand_char))).to_series()
             fill = chosen.is_null().to_numpy() & _invalid(cand)
@@ -592,6 +594,8 @@ def _bad_ids(inj: Injector) -> None:
     seq = s.str.slice(14, 3).cast(pl.Int64).to_numpy()
     chosen = pl.Series([None] * len(who), dtype=pl.String)
     for attempt in range(20):
+        if chosen.null_count() == 0:
+            break
         cand = ids.codes_to_strings(ids.resident_ids(division, year * 10000 + mmdd, (seq + 2 * attempt) % 1000))
         fill = chosen.is_null().to_numpy() & _invalid(cand)
         if fill.any():
