@@ -30,9 +30,9 @@ def sample(
 ) -> None:
     """Write a realistic sample dataset: customers, billing, load, events, supply (SPEC §2).
 
-    Deterministic for a seed. Anomalies of every audit rule (A01-A09, U01-U10, L01) are injected
-    into a few customers per thousand and listed in OUT/ground_truth.csv (rule, customer_id,
-    line_id, area_id, period, detail, theft, injected), so an audit can be scored against it.
+    The same seed always gives the same data. A few customers per thousand carry an injected case of each audit rule (A01-A09, U01-U10, L01); OUT/ground_truth.csv lists them (rule, customer_id, line_id, area_id, period, detail, theft, injected) so an audit can be scored against it.
+
+    CSV is UTF-8 with BOM (--encoding gbk for GBK); --zh writes Chinese headers and values as an SG186 export does. Existing dataset files in OUT are replaced only with --force.
 
     Examples:
 
