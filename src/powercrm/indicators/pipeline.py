@@ -30,6 +30,7 @@ from powercrm.indicators import energy, growth, load_rate, payment, power_factor
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.indicators.interval import combined_monthly_load
 from powercrm.indicators.windows import Windows, resolve_period_end, window_sum
+from powercrm.io.readers import ROW
 from powercrm.io.schema import TABLES
 from powercrm.segment.config import INDICATORS
 
@@ -69,35 +70,110 @@ def scored_customers(customers: pl.LazyFrame) -> pl.LazyFrame:
     return customers.filter(pl.col("status").ne_missing("cancelled"))
 
 
+def _month_split(in_window: pl.Expr) -> pl.Expr:
+    """True for a customer with a month of the window holding several rows (adjustment bills, repeated
+    load rows): only then do the month-level quantities differ from row-level ones."""
+    rows = in_window.sum()
+    months = pl.when(in_window).then(pl.col("period")).n_unique() - (~in_window).any().cast(pl.UInt32)
+    return rows != months
+
+
+def _row_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
+    """`window_sum` as a streaming-friendly reduction (when/then instead of a per-group filter)."""
+    selected = value if rows is None else pl.when(rows).then(value)
+    return pl.when(selected.count() > 0).then(selected.sum())
+
+
 def _billing_sums(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
-    """One row per customer: the window sums of the billing indicators (adjustment rows summed per month first)."""
-    months = (
-        billing.filter(w.credit.holds(pl.col("period")))
+    """One row per customer: the window sums of the billing indicators (adjustment rows summed per month first).
+
+    Σ over months of monthly sums is Σ over rows, so every window sum is one reduction per customer
+    (one group-by on customer_id; a customer-month group-by has 35 M groups at 1 M customers and
+    took 10 s and 5.5 GB alone). Two quantities are month-level — kWh of the months whose kvarh is
+    not null, and the months whose late_fee sum is positive — and they equal their row-level form
+    unless a month of the current window holds several rows; for those customers (adjustment bills)
+    they are recomputed from monthly sums on their rows only.
+    """
+    rows = billing.filter(w.credit.holds(pl.col("period")))
+    current = w.current.holds(pl.col("period"))
+    late = pl.col("late_fee")
+    fast = rows.group_by("customer_id").agg(
+        kwh_current=_row_sum(pl.col("kwh"), current),
+        kwh_previous=_row_sum(pl.col("kwh"), w.previous.holds(pl.col("period"))),
+        kwh_month_e=_row_sum(pl.col("kwh"), w.month_e.holds(pl.col("period"))),
+        kwh_month_e_minus_12=_row_sum(pl.col("kwh"), w.month_e_minus_12.holds(pl.col("period"))),
+        transmission_fee_current=_row_sum(pl.col("transmission_fee"), current),
+        kwh_with_kvarh=_row_sum(pl.col("kwh"), current & pl.col("kvarh").is_not_null()),
+        kvarh_current=_row_sum(pl.col("kvarh"), current),
+        amount_due_credit=_row_sum(pl.col("amount_due")),
+        amount_paid_credit=_row_sum(pl.col("amount_paid")),
+        late_fee_credit=_row_sum(late),
+        amount_due_current=_row_sum(pl.col("amount_due"), current),
+        late_fee_periods=(current & (late > 0)).sum().cast(pl.Int64),
+        _split=_month_split(current),
+    )
+    split = fast.filter(pl.col("_split")).select("customer_id")
+    exact = (
+        rows.filter(current)
+        .join(split, on="customer_id", how="semi")
         .group_by("customer_id", "period")
+        .agg(window_sum(pl.col(c)).alias(c) for c in ("kwh", "kvarh", "late_fee"))
+        .group_by("customer_id")
         .agg(
-            window_sum(pl.col(c)).alias(c)
-            for c in ("kwh", "kvarh", "amount_due", "amount_paid", "late_fee", "transmission_fee")
+            _kwh_with_kvarh=window_sum(pl.col("kwh"), pl.col("kvarh").is_not_null()),
+            _late_fee_periods=(pl.col("late_fee") > 0).sum().cast(pl.Int64),
         )
     )
-    current = w.current.holds(pl.col("period"))
-    return months.group_by("customer_id").agg(
-        kwh_current=window_sum(pl.col("kwh"), current),
-        kwh_previous=window_sum(pl.col("kwh"), w.previous.holds(pl.col("period"))),
-        kwh_month_e=window_sum(pl.col("kwh"), w.month_e.holds(pl.col("period"))),
-        kwh_month_e_minus_12=window_sum(pl.col("kwh"), w.month_e_minus_12.holds(pl.col("period"))),
-        transmission_fee_current=window_sum(pl.col("transmission_fee"), current),
-        kwh_with_kvarh=window_sum(pl.col("kwh"), current & pl.col("kvarh").is_not_null()),
-        kvarh_current=window_sum(pl.col("kvarh"), current),
-        amount_due_credit=window_sum(pl.col("amount_due")),
-        amount_paid_credit=window_sum(pl.col("amount_paid")),
-        late_fee_credit=window_sum(pl.col("late_fee")),
-        amount_due_current=window_sum(pl.col("amount_due"), current),
-        late_fee_periods=(current & (pl.col("late_fee") > 0)).sum().cast(pl.Int64),
+    return (
+        fast.join(exact, on="customer_id", how="left")
+        .with_columns(
+            kwh_with_kvarh=pl.when(pl.col("_split")).then(pl.col("_kwh_with_kvarh")).otherwise(pl.col("kwh_with_kvarh")),
+            late_fee_periods=pl.when(pl.col("_split")).then(pl.col("_late_fee_periods")).otherwise(pl.col("late_fee_periods")),
+        )
+        .drop("_split", "_kwh_with_kvarh", "_late_fee_periods")
+    )
+
+
+def _first_per_month(monthly: pl.LazyFrame) -> pl.LazyFrame:
+    """The first row of each customer-month (by source row `_row` when present, else frame order)."""
+    cols = ["avg_load_kw", "max_load_kw"]
+    if ROW in monthly.collect_schema().names():
+        firsts = [pl.col(c).sort_by(ROW).first() for c in cols]
+    else:
+        firsts = [pl.col(c).first() for c in cols]
+    return monthly.group_by("customer_id", "period", maintain_order=True).agg(firsts)
+
+
+def _monthly_load_stats(monthly: pl.LazyFrame) -> pl.LazyFrame:
+    """Mean of monthly avg and max of monthly max per customer, a repeated customer-month counting once
+    (its first row). One group-by on customer_id; only customers with a repeated month (none in a
+    usable table) are regrouped by month."""
+    in_window = pl.lit(True)
+    fast = monthly.group_by("customer_id").agg(
+        load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max(), _split=_month_split(in_window)
+    )
+    split = fast.filter(pl.col("_split")).select("customer_id")
+    exact = (
+        _first_per_month(monthly.join(split, on="customer_id", how="semi"))
+        .group_by("customer_id")
+        .agg(_avg=pl.col("avg_load_kw").mean(), _max=pl.col("max_load_kw").max())
+    )
+    return (
+        fast.join(exact, on="customer_id", how="left")
+        .with_columns(
+            load_avg_mean=pl.when(pl.col("_split")).then(pl.col("_avg")).otherwise(pl.col("load_avg_mean")),
+            load_max_max=pl.when(pl.col("_split")).then(pl.col("_max")).otherwise(pl.col("load_max_max")),
+        )
+        .drop("_split", "_avg", "_max")
     )
 
 
 def _load_stats(tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.LazyFrame:
-    """One row per customer with load in the current window: mean of monthly avg, max of monthly max."""
+    """One row per customer with load in the current window: mean of monthly avg, max of monthly max.
+
+    The monthly `load` table may still hold repeated customer-months (the score run passes readable
+    rows, not deduplicated ones): the first row of a month counts.
+    """
     monthly = tables.get("load")
     if monthly is not None:
         monthly = _canonical("load", monthly).filter(w.current.holds(pl.col("period")))
@@ -106,6 +182,10 @@ def _load_stats(tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.LazyFrame:
         start = dt.datetime.combine(w.current.start, dt.time())
         end = dt.datetime.combine(w.current.end, dt.time())
         readings = _canonical("load_interval", readings).filter(pl.col("timestamp").is_between(start, end, closed="left"))
+    if readings is None and monthly is not None:
+        return _monthly_load_stats(monthly)
+    if monthly is not None:
+        monthly = _first_per_month(monthly)
     load = combined_monthly_load(monthly, readings)
     if load is None:
         return pl.LazyFrame(schema={"customer_id": pl.String, "load_avg_mean": pl.Float64, "load_max_max": pl.Float64})
@@ -175,15 +255,21 @@ def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
     ).select(*OUTPUT_COLUMNS, *AUX_COLUMNS)
 
 
-def compute_indicators(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig) -> IndicatorResult:
+def compute_indicators(
+    tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, *, period_end: dt.date | None = None
+) -> IndicatorResult:
     """Indicators for every scored customer from usable tables (`UsableTables.tables`); lazy, not collected.
 
-    Raises DataError when billing has no periods or `cfg.period_end` lies outside them.
+    Billing, load and events may also be given as readable rows that still hold orphans and repeated
+    load months (`UsableTables.readable`) with `period_end` resolved by the caller over usable rows
+    (`UsableTables.period_end`): orphans fall out at the join with customers, a repeated month counts
+    its first row. Raises DataError when billing has no periods or `cfg.period_end` lies outside them.
     """
     for required in ("customers", "billing"):
         if required not in tables:
             raise InputError(f"indicators need the {required!r} table ({TABLES[required].zh[0]})")
-    period_end = resolve_period_end(tables["billing"], cfg.period_end)
+    if period_end is None:
+        period_end = resolve_period_end(tables["billing"], cfg.period_end)
     local = customer_local(tables, cfg, period_end)
     return IndicatorResult(global_stage(local, cfg), Windows(period_end))
 

@@ -99,6 +99,11 @@ def window_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
 def resolve_period_end(billing: pl.LazyFrame, requested: str | None) -> dt.date:
     """E: the requested month, or the latest billing period; it must lie within the billed periods."""
     first, last = billing.select(first=pl.col("period").min(), last=pl.col("period").max()).collect().row(0)
+    return choose_period_end(first, last, requested)
+
+
+def choose_period_end(first: dt.date | None, last: dt.date | None, requested: str | None) -> dt.date:
+    """E from the first and last usable billing periods: `requested` (YYYY-MM) when it lies within them, else the last."""
     if last is None:
         raise DataError("billing has no usable periods, so no window can be set")
     if requested is None:
