@@ -1,0 +1,1 @@
+"""Benchmarks of powercrm against DuckDB and pandas baselines (bench-only; never imported by powercrm)."""
