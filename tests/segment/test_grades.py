@@ -65,3 +65,10 @@ def test_abc_no_or_zero_amount_is_c():
     got = abc([None, 0.0, -5.0] + [float(v) for v in range(17, 0, -1)])
     assert got[:3] == ["C", "C", "C"]
     assert got[3] == "A"
+
+
+def test_abc_amounts_equal_to_the_fen_tie_whatever_the_summation_order():
+    # 2595.46 summed in another order is 2595.4600000000005: both must rank as the same amount
+    amounts = [5000.0, 2595.46, 2595.4600000000005, 2595.46] + [float(v) for v in range(16, 0, -1)]
+    got = abc(amounts)
+    assert got[1] == got[2] == got[3]

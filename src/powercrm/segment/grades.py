@@ -36,7 +36,11 @@ def value_grade_expr(shares: list[float]) -> pl.Expr:
 
 
 def abc_class_expr(amount: str, shares: list[float]) -> pl.Expr:
-    """A / B / C by Σ amount_due over the current window among all scored customers; no or zero amount → C."""
-    value = pl.col(amount)
+    """A / B / C by Σ amount_due over the current window among all scored customers; no or zero amount → C.
+
+    The sum is rounded to the fen (2 decimals) before ranking, so equal amounts tie whatever order
+    their bills were added in.
+    """
+    value = pl.col(amount).round(2)
     graded = _by_share(value, ABC, shares, pl.len())
     return pl.when(value.is_null() | (value <= 0)).then(pl.lit("C")).otherwise(graded)
