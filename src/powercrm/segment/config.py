@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-INDICATORS = ("B11", "B12", "B21", "B22", "B31", "B32", "B41", "B42")
-CRITERIA = {"B1": ("B11", "B12"), "B2": ("B21", "B22"), "B3": ("B31", "B32"), "B4": ("B41", "B42")}
+from powercrm.ahp.hierarchy import HIERARCHY as CRITERIA
+from powercrm.ahp.hierarchy import INDICATORS
 
 
 class _Section(BaseModel):
