@@ -133,11 +133,9 @@ def score(
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Score every customer: indicators B11–B42, 1–5 scores, current and potential value, segment,
-    value grade, ABC class, credit grade and flags, strategy.
+    """Score every customer: indicators B11–B42, 1–5 scores, current and potential value, segment, value grade, ABC class, credit grade and flags, strategy.
 
-    Writes one row per scored customer (SPEC §8 columns). A missing table or column stops the run
-    before anything is written; unusable rows are left out, counted and written with --rejects.
+    Writes one row per scored customer (SPEC §8 columns). A missing table or column stops the run before anything is written; unusable rows are left out, counted and written with --rejects.
 
     Examples:
 

@@ -45,8 +45,7 @@ def validate(
 ) -> None:
     """Check every table against the schema: missing tables or columns, unparsable values, duplicates, orphans.
 
-    Errors make rows or tables unusable (exit 1); warnings are suspicious but usable (exit 1 only
-    with --strict). Each problem names the table, column, source rows and an example value.
+    Errors make rows or tables unusable (exit 1); warnings are suspicious but usable (exit 1 only with --strict). Each problem names the table, column, source rows and an example value.
 
     Examples:
 
