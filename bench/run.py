@@ -3,12 +3,15 @@
     python -m bench.run                                   # 100k and 1M customers, Parquet, CSV, GBK CSV
     python -m bench.run --sizes 100k --formats parquet --runs 3
     python -m bench.run --sizes 10m --formats parquet --runs 1 --no-baselines --no-audit
+    python -m bench.run --sizes 10m --formats parquet --generate-only
 
 Datasets (customers x 36 months) are generated with `powercrm sample` into bench/data/ (git-ignored)
-and reused. Every command runs as its own process, several times; the runner reports min and median
-wall time, peak RSS (the child's ru_maxrss from wait4) and billing rows per second, then the ratios
-against the baselines. Results are printed as Markdown and appended as JSON lines to
-bench/data/results.jsonl. Needs the bench extra: pip install -e '.[bench]'.
+and reused; Parquet datasets above 1M customers are built in 1M-customer chunks as directory tables
+(bench/chunked.py: one run of 10M does not fit in memory); `--generate-only` builds and stops.
+Every command runs as its own process, several times; the runner reports min and median wall time,
+peak RSS (the child's ru_maxrss from wait4) and billing rows per second, then the ratios against the
+baselines. Results are printed as Markdown and appended as JSON lines to bench/data/results.jsonl.
+Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from bench import chunked
+from bench.chunked import POWERCRM
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / "data"
@@ -49,7 +55,12 @@ def dataset(size: str, fmt: str, data_dir: Path, seed: int = 1) -> Path:
     out = data_dir / f"c{size}_{fmt}"
     if (out / ".complete").exists():
         return out
-    args = ["powercrm", "sample", str(out), "--customers", str(SIZES[size]), "--months", "36", "--seed", str(seed), "--force"]
+    if fmt == "parquet" and SIZES[size] > chunked.CHUNK:
+        print(f"generating {out} in chunks of {chunked.CHUNK:,} customers ...", file=sys.stderr, flush=True)
+        chunked.build(out, SIZES[size], months=36, seed=seed)
+        (out / ".complete").write_text("")
+        return out
+    args = [POWERCRM, "sample", str(out), "--customers", str(SIZES[size]), "--months", "36", "--seed", str(seed), "--force"]
     args += ["--format", "parquet"] if fmt == "parquet" else ["--format", "csv"]
     if fmt == "gbk":
         args += ["--zh", "--encoding", "gbk"]
@@ -68,6 +79,8 @@ def billing_rows(data: Path) -> int:
                 return pl.scan_parquet(data / name).select(pl.len()).collect().item()
             with (data / name).open("rb") as fh:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
+    if (data / "billing").is_dir():  # a directory table of Parquet parts (chunked datasets)
+        return pl.scan_parquet(data / "billing" / "*.parquet").select(pl.len()).collect().item()
     return 0
 
 
@@ -91,9 +104,9 @@ def measure(argv: list[str], timeout: float) -> tuple[float, float, int]:
 
 def commands(data: Path, fmt: str, out: Path, baselines: bool, audit: bool) -> dict[str, list[str]]:
     py = sys.executable
-    cmds = {"score": ["powercrm", "score", str(data), "-o", str(out / "scores.parquet"), "--quiet"]}
+    cmds = {"score": [POWERCRM, "score", str(data), "-o", str(out / "scores.parquet"), "--quiet"]}
     if audit:
-        cmds["audit"] = ["powercrm", "audit", str(data), "-o", str(out / "findings.parquet"), "--quiet"]
+        cmds["audit"] = [POWERCRM, "audit", str(data), "-o", str(out / "findings.parquet"), "--quiet"]
     if baselines and fmt == "parquet":
         cmds["duckdb"] = [py, "-m", "bench.baseline_duckdb", str(data), str(out / "duckdb.parquet")]
         cmds["pandas"] = [py, "-m", "bench.baseline_pandas", str(data), str(out / "pandas.parquet")]
@@ -158,12 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-audit", action="store_true", help="skip powercrm audit")
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--generate-only", action="store_true", help="build the datasets that are missing, run nothing")
     args = parser.parse_args(argv)
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [s for s in sizes if s not in SIZES] + [f for f in formats if f not in FORMATS]
     if bad:
         parser.error(f"unknown size or format: {', '.join(bad)}")
+    if args.generate_only:
+        for size in sizes:
+            for fmt in formats:
+                data = dataset(size, fmt, args.data_dir)
+                print(f"{data}: {billing_rows(data):,} billing rows")
+        return 0
     results = run(sizes, formats, args.runs, not args.no_baselines, not args.no_audit, args.data_dir, args.timeout)
     print(markdown(results))
     return 0
