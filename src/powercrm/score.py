@@ -1,7 +1,7 @@
 """The `score` run: dataset → usable rows → indicators → weights → scores, segments, grades, credit.
 
-One lazy plan from the files to the SPEC §8 table, collected once together with the rejects and
-the row counts, so the inputs are scanned as few times as polars can manage.
+Two collects over the large tables: the customer-local stage (one streaming pass over billing and
+load) and the global stage with the remaining row counts. Rejected rows are collected only when asked.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from powercrm.ahp.config import global_weights
 from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
+from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_USED
 from powercrm.io.readers import Dataset
-from powercrm.indicators.windows import choose_period_end
-from powercrm.io.usable import usable_period_bounds, usable_tables, used_rows
+from powercrm.io.usable import usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
+
+
+SCORING_ATTRIBUTES = ["customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTES]
 
 
 @dataclass
@@ -56,23 +59,22 @@ def run_score(
 ) -> ScoreRun:
     """Score every customer of the dataset (SPEC §3–§6). `origin` overrides the config's origin.
 
-    Plan: the usable customers are collected first (one row per customer, small); E is found over
-    usable billing rows; then one collect runs the whole score plan and the row counts. Billing, load
-    and events enter as readable rows (row-local checks only) aggregated per customer, so orphans fall
-    out at the join with customers and no 35 M-row join or customer-month group-by is needed.
+    Plan: the usable customers are collected first (one row per customer, the columns scoring needs);
+    the customer-local stage reduces billing and load, entered as readable rows (row-local checks
+    only), to one row per customer in one streaming pass (`compute_indicators`), so orphans fall out
+    at the join with customers and the rows used come from the same reductions; then the global
+    stage, events and the remaining row counts are collected together.
     """
     dataset.require_complete()
     usable = usable_tables(dataset)
-    customers = usable.tables["customers"].collect()
-    known = customers.select("customer_id")
+    customers = usable.tables["customers"].select(SCORING_ATTRIBUTES).collect()
     tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
     for name in ("billing", "load", "load_interval", "events"):
         if name in usable.readable:
             tables[name] = usable.readable[name]
-    requested = cfg.indicators.period_end
-    first, last = usable_period_bounds(tables["billing"], known["customer_id"], need_first=requested is not None)
-    period_end = choose_period_end(first, last, requested)
-    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, period_end=period_end)
+    # the period column alone, before the row checks that parse every customer_id: E's first guess
+    latest = dataset["billing"].lf.select(pl.col("period").max()).collect(engine="streaming").item()
+    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest)
     weights = global_weights(cfg.weights)
     events = tables.get("events")
     per_customer_events = event_counts(events, indicators.period_end) if events is not None else None
@@ -80,16 +82,17 @@ def run_score(
     plan = score_plan(indicators.frame, per_customer_events, weights, cfg.scoring, cfg.credit, fixed)
     m_plan = indicators.frame.select(pl.col("m_B42").first())
     names = [n for n in dataset.tables if n != "customers"]
-    counts = [dataset[n].lf.select(pl.len()) for n in names]
-    used = [used_rows(dataset[n], known.lazy()) for n in names]
-    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *counts, *used])
+    counted = [n for n in names if n not in ROWS_USED]
+    known = customers.select("customer_id").lazy()
+    plans = [dataset[n].lf.select(pl.len()) for n in names] + [used_rows(dataset[n], known) for n in counted]
+    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *plans])
     if scored.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
     rows_in = {"customers": int(dataset["customers"].lf.select(pl.len()).collect().item())}
+    rows_in.update({name: int(n.item()) for name, n in zip(names, numbers[: len(names)], strict=True)})
     rows_used = {"customers": customers.height}
-    for name, n, u in zip(names, numbers[: len(names)], numbers[len(names) :], strict=True):
-        rows_in[name] = int(n.item())
-        rows_used[name] = int(u.item() or 0)
+    rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers[len(names) :], strict=True)})
+    rows_used.update({name: int(indicators.local[ROWS_USED[name]].sum()) for name in names if name in ROWS_USED})
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None

@@ -203,6 +203,27 @@ def test_late_fee_periods_count_months_not_rows():
     assert run(billing_rows=rows)["C1"]["late_fee_periods"] == 2
 
 
+def test_a_month_with_kvarh_on_one_of_its_rows_counts_all_its_kwh_for_the_power_factor():
+    # C2 2024-12 gets an adjustment row without kvarh: the month's kvarh is 600, its kWh 600 + 200
+    rows = [*BILLING_ROWS, bill("C2", "2024-12", 200)]
+    assert run(billing_rows=rows)["C2"]["x_B22"] == approx(800 / math.sqrt(800**2 + 600**2))
+
+
+def test_a_late_fee_reversed_within_its_month_is_not_a_late_period():
+    # C1 2024-12: late fee 40 reversed by −40 on an adjustment row; 2024-06 had 0 → no late month
+    rows = [*BILLING_ROWS, bill("C1", "2024-12", 0, late_fee=-40)]
+    assert run(billing_rows=rows)["C1"]["late_fee_periods"] == 0
+
+
+def test_a_repeated_load_month_counts_its_first_row():
+    load = pl.concat([LOAD, table("load", [{"customer_id": "C1", "period": month("2024-03"), "avg_load_kw": 5.0, "max_load_kw": 500.0}])])
+    monthly_only = {name: lf for name, lf in tables().items() if name != "load_interval"}
+    got = compute_indicators({**monthly_only, "load": load}, IndicatorConfig())
+    local = got.local.filter(pl.col("customer_id") == "C1")
+    assert got.frame.collect().filter(pl.col("customer_id") == "C1")["x_B21"].item() == approx(60 / 140)
+    assert local["_rows_load"].item() == 3  # distinct months: 2023-05, 2024-03, 2024-09
+
+
 def test_null_counts(out):
     frame = compute_indicators(tables(), IndicatorConfig()).frame.collect()
     assert null_counts(frame) == {"B11": 2, "B12": 2, "B21": 3, "B22": 3, "B31": 2, "B32": 2, "B41": 2, "B42": 2}
@@ -241,11 +262,11 @@ def test_without_any_load_table_b21_is_null_for_everyone():
 
 def test_customer_local_stage_of_one_customer_does_not_see_the_others():
     one = {name: lf.filter(pl.col("customer_id") == "C1") for name, lf in tables().items()}
-    alone = customer_local(one, IndicatorConfig(), dt.date(2024, 12, 1)).collect()
-    together = customer_local(tables(), IndicatorConfig(), dt.date(2024, 12, 1)).filter(pl.col("customer_id") == "C1").collect()
+    alone = customer_local(one, IndicatorConfig(), dt.date(2024, 12, 1))
+    together = customer_local(tables(), IndicatorConfig(), dt.date(2024, 12, 1)).filter(pl.col("customer_id") == "C1")
     assert alone.equals(together)
 
 
 def test_global_stage_output_is_lazy_until_the_caller_collects():
-    local = customer_local(tables(), IndicatorConfig(), dt.date(2024, 12, 1))
+    local = customer_local(tables(), IndicatorConfig(), dt.date(2024, 12, 1)).lazy()
     assert isinstance(global_stage(local, IndicatorConfig()), pl.LazyFrame)

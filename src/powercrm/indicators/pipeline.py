@@ -3,9 +3,10 @@
 `customer_local` reduces one customer's raw rows (bills summed per month first, monthly load,
 interval readings) to one row of window sums and raw x values; it never looks at another
 customer's rows, so it can run partition by partition. `global_stage` works on that per-customer
-table: the share totals (B11, B12), M of B42, and the indicators. Both stay lazy; the caller
-collects once. The only early collect is `resolve_period_end` (min and max billing period), since
-every window depends on E.
+table: the share totals (B11, B12), M of B42, and the indicators. `compute_indicators` collects
+the customer-local stage with the streaming engine (one scan of billing and of load, per-customer
+reductions: the 35 M rows of a 1 M-customer export never sit in memory) and leaves the global stage
+lazy for the caller.
 
 Output columns (`OUTPUT_COLUMNS`): customer_id, then x_<id>, <id> for B11 … B42, where x is the raw
 value the share or piecewise function is computed from:
@@ -29,7 +30,7 @@ from powercrm.errors import InputError
 from powercrm.indicators import energy, growth, load_rate, payment, power_factor
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.indicators.interval import combined_monthly_load
-from powercrm.indicators.windows import Windows, resolve_period_end, window_sum
+from powercrm.indicators.windows import Windows, choose_period_end, latest_period, parse_period, window_sum
 from powercrm.io.readers import ROW
 from powercrm.io.schema import TABLES
 from powercrm.segment.config import INDICATORS
@@ -38,14 +39,19 @@ OUTPUT_COLUMNS = ["customer_id", *(c for i in INDICATORS for c in (f"x_{i}", i))
 CUSTOMER_ATTRIBUTES = ["customer_class", "importance", "backup_power", "dual_supply"]
 M_COLUMN = "m_B42"
 AUX_COLUMNS = [*CUSTOMER_ATTRIBUTES, "amount_due_current", "late_fee_periods", M_COLUMN]
+FIRST_PERIOD, LAST_PERIOD = "_first_period", "_last_period"
+ROWS_USED = {"billing": "_rows_billing", "load": "_rows_load"}
+_EXACT = {"billing": "_exact_billing", "load": "_exact_load"}
 
 
 @dataclass(frozen=True)
 class IndicatorResult:
-    """The lazy per-customer indicator frame (OUTPUT_COLUMNS + AUX_COLUMNS) and the E it was computed for."""
+    """The lazy per-customer indicator frame (OUTPUT_COLUMNS + AUX_COLUMNS), the E it was computed for and
+    the collected customer-local stage it starts from (one row per archive customer)."""
 
     frame: pl.LazyFrame
     windows: Windows
+    local: pl.DataFrame
 
     @property
     def period_end(self) -> dt.date:
@@ -72,10 +78,8 @@ def scored_customers(customers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _month_split(in_window: pl.Expr) -> pl.Expr:
     """True for a customer with a month of the window holding several rows (adjustment bills, repeated
-    load rows): only then do the month-level quantities differ from row-level ones."""
-    rows = in_window.sum()
-    months = pl.when(in_window).then(pl.col("period")).n_unique() - (~in_window).any().cast(pl.UInt32)
-    return rows != months
+    load rows): only then can month-level quantities differ from row-level ones."""
+    return in_window.sum() != pl.when(in_window).then(pl.col("period")).drop_nulls().n_unique()
 
 
 def _row_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
@@ -85,52 +89,54 @@ def _row_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
 
 
 def _billing_sums(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
-    """One row per customer: the window sums of the billing indicators (adjustment rows summed per month first).
+    """One row per customer: the window sums of the billing indicators (adjustment rows summed per month
+    first), the customer's first and last billed period, its number of bill rows, and `_EXACT["billing"]`
+    for the few customers whose month-level quantities need `_billing_month_level`.
 
-    Σ over months of monthly sums is Σ over rows, so every window sum is one reduction per customer
-    (one group-by on customer_id; a customer-month group-by has 35 M groups at 1 M customers and
-    took 10 s and 5.5 GB alone). Two quantities are month-level — kWh of the months whose kvarh is
-    not null, and the months whose late_fee sum is positive — and they equal their row-level form
-    unless a month of the current window holds several rows; for those customers (adjustment bills)
-    they are recomputed from monthly sums on their rows only.
+    Σ over months of monthly sums is Σ over rows, so every window sum is one conditional reduction in
+    one group-by on customer_id over all rows (a customer-month group-by has 35 M groups at 1 M
+    customers and took 10 s and 5.5 GB alone). Two quantities are month-level: kWh of the months
+    whose kvarh is not null, and the months whose late_fee sum is positive. Counted as the distinct
+    months holding a positive late fee, the second is exact unless a month holds a negative one; the
+    first is exact unless a month mixes rows with and without kvarh. Only customers with a repeated
+    month holding a null kvarh or a negative late fee (none in most exports) are flagged.
     """
-    rows = billing.filter(w.credit.holds(pl.col("period")))
-    current = w.current.holds(pl.col("period"))
-    late = pl.col("late_fee")
-    fast = rows.group_by("customer_id").agg(
+    period, late, kvarh = pl.col("period"), pl.col("late_fee"), pl.col("kvarh")
+    current = w.current.holds(period)
+    credit = w.credit.holds(period)
+    return billing.group_by("customer_id").agg(
         kwh_current=_row_sum(pl.col("kwh"), current),
-        kwh_previous=_row_sum(pl.col("kwh"), w.previous.holds(pl.col("period"))),
-        kwh_month_e=_row_sum(pl.col("kwh"), w.month_e.holds(pl.col("period"))),
-        kwh_month_e_minus_12=_row_sum(pl.col("kwh"), w.month_e_minus_12.holds(pl.col("period"))),
+        kwh_previous=_row_sum(pl.col("kwh"), w.previous.holds(period)),
+        kwh_month_e=_row_sum(pl.col("kwh"), w.month_e.holds(period)),
+        kwh_month_e_minus_12=_row_sum(pl.col("kwh"), w.month_e_minus_12.holds(period)),
         transmission_fee_current=_row_sum(pl.col("transmission_fee"), current),
-        kwh_with_kvarh=_row_sum(pl.col("kwh"), current & pl.col("kvarh").is_not_null()),
-        kvarh_current=_row_sum(pl.col("kvarh"), current),
-        amount_due_credit=_row_sum(pl.col("amount_due")),
-        amount_paid_credit=_row_sum(pl.col("amount_paid")),
-        late_fee_credit=_row_sum(late),
+        kwh_with_kvarh=_row_sum(pl.col("kwh"), current & kvarh.is_not_null()),
+        kvarh_current=_row_sum(kvarh, current),
+        amount_due_credit=_row_sum(pl.col("amount_due"), credit),
+        amount_paid_credit=_row_sum(pl.col("amount_paid"), credit),
+        late_fee_credit=_row_sum(late, credit),
         amount_due_current=_row_sum(pl.col("amount_due"), current),
-        late_fee_periods=(current & (late > 0)).sum().cast(pl.Int64),
-        _split=_month_split(current),
+        late_fee_periods=pl.when(current & (late > 0)).then(period).drop_nulls().n_unique().cast(pl.Int64),
+        **{
+            FIRST_PERIOD: period.min(),
+            LAST_PERIOD: period.max(),
+            ROWS_USED["billing"]: pl.len().cast(pl.Int64),
+            _EXACT["billing"]: _month_split(current) & (current & (kvarh.is_null() | (late < 0))).any(),
+        },
     )
-    split = fast.filter(pl.col("_split")).select("customer_id")
-    exact = (
-        rows.filter(current)
-        .join(split, on="customer_id", how="semi")
+
+
+def _billing_month_level(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
+    """kwh_with_kvarh and late_fee_periods per customer from monthly sums of the current window."""
+    return (
+        billing.filter(w.current.holds(pl.col("period")))
         .group_by("customer_id", "period")
         .agg(window_sum(pl.col(c)).alias(c) for c in ("kwh", "kvarh", "late_fee"))
         .group_by("customer_id")
         .agg(
-            _kwh_with_kvarh=window_sum(pl.col("kwh"), pl.col("kvarh").is_not_null()),
-            _late_fee_periods=(pl.col("late_fee") > 0).sum().cast(pl.Int64),
+            kwh_with_kvarh=window_sum(pl.col("kwh"), pl.col("kvarh").is_not_null()),
+            late_fee_periods=(pl.col("late_fee") > 0).sum().cast(pl.Int64),
         )
-    )
-    return (
-        fast.join(exact, on="customer_id", how="left")
-        .with_columns(
-            kwh_with_kvarh=pl.when(pl.col("_split")).then(pl.col("_kwh_with_kvarh")).otherwise(pl.col("kwh_with_kvarh")),
-            late_fee_periods=pl.when(pl.col("_split")).then(pl.col("_late_fee_periods")).otherwise(pl.col("late_fee_periods")),
-        )
-        .drop("_split", "_kwh_with_kvarh", "_late_fee_periods")
     )
 
 
@@ -144,68 +150,91 @@ def _first_per_month(monthly: pl.LazyFrame) -> pl.LazyFrame:
     return monthly.group_by("customer_id", "period", maintain_order=True).agg(firsts)
 
 
-def _monthly_load_stats(monthly: pl.LazyFrame) -> pl.LazyFrame:
-    """Mean of monthly avg and max of monthly max per customer, a repeated customer-month counting once
-    (its first row). One group-by on customer_id; only customers with a repeated month (none in a
-    usable table) are regrouped by month."""
-    in_window = pl.lit(True)
-    fast = monthly.group_by("customer_id").agg(
-        load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max(), _split=_month_split(in_window)
+def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
+    """Mean of avg and max of max over the current window per customer, its number of distinct load
+    months, and `_EXACT["load"]` for a customer with a repeated month (none in a usable table), whose
+    statistics `_load_month_level` recomputes from the first row of each month."""
+    current = w.current.holds(pl.col("period"))
+    months = pl.col("period").n_unique().cast(pl.Int64)
+    return monthly.group_by("customer_id").agg(
+        load_avg_mean=pl.when(current).then(pl.col("avg_load_kw")).mean(),
+        load_max_max=pl.when(current).then(pl.col("max_load_kw")).max(),
+        **{ROWS_USED["load"]: months, _EXACT["load"]: pl.len() != months},
     )
-    split = fast.filter(pl.col("_split")).select("customer_id")
-    exact = (
-        _first_per_month(monthly.join(split, on="customer_id", how="semi"))
-        .group_by("customer_id")
-        .agg(_avg=pl.col("avg_load_kw").mean(), _max=pl.col("max_load_kw").max())
-    )
+
+
+def _load_month_level(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
+    """load_avg_mean and load_max_max per customer, a repeated customer-month counting its first row."""
     return (
-        fast.join(exact, on="customer_id", how="left")
-        .with_columns(
-            load_avg_mean=pl.when(pl.col("_split")).then(pl.col("_avg")).otherwise(pl.col("load_avg_mean")),
-            load_max_max=pl.when(pl.col("_split")).then(pl.col("_max")).otherwise(pl.col("load_max_max")),
-        )
-        .drop("_split", "_avg", "_max")
+        _first_per_month(monthly.filter(w.current.holds(pl.col("period"))))
+        .group_by("customer_id")
+        .agg(load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max())
     )
+
+
+_MONTH_LEVEL = {"billing": _billing_month_level, "load": _load_month_level}
+
+
+def _regroup_flagged(frame: pl.DataFrame, tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.DataFrame:
+    """`frame` with the month-level quantities of flagged customers recomputed from their own rows.
+
+    A second, filtered pass over the table runs only when some customer is flagged: planned lazily
+    beside the first pass it cost a full rescan of 35 M rows even when no customer needed it.
+    """
+    for name, flag in _EXACT.items():
+        if flag not in frame.columns:
+            continue
+        flagged = frame.filter(pl.col(flag))["customer_id"]
+        if flagged.len():
+            rows = _canonical(name, tables[name]).filter(pl.col("customer_id").is_in(flagged.implode()))
+            frame = frame.update(_MONTH_LEVEL[name](rows, w).collect(), on="customer_id", how="left", include_nulls=True)
+        frame = frame.drop(flag)
+    return frame
 
 
 def _load_stats(tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.LazyFrame:
-    """One row per customer with load in the current window: mean of monthly avg, max of monthly max.
+    """One row per customer with load: mean of monthly avg, max of monthly max over the current window,
+    and the number of distinct months of its `load` rows.
 
     The monthly `load` table may still hold repeated customer-months (the score run passes readable
     rows, not deduplicated ones): the first row of a month counts.
     """
     monthly = tables.get("load")
     if monthly is not None:
-        monthly = _canonical("load", monthly).filter(w.current.holds(pl.col("period")))
+        monthly = _canonical("load", monthly)
     readings = tables.get("load_interval")
+    if readings is None and monthly is not None:
+        return _monthly_load_stats(monthly, w)
     if readings is not None:
         start = dt.datetime.combine(w.current.start, dt.time())
         end = dt.datetime.combine(w.current.end, dt.time())
         readings = _canonical("load_interval", readings).filter(pl.col("timestamp").is_between(start, end, closed="left"))
-    if readings is None and monthly is not None:
-        return _monthly_load_stats(monthly)
-    if monthly is not None:
-        monthly = _first_per_month(monthly)
-    load = combined_monthly_load(monthly, readings)
+    current = monthly.filter(w.current.holds(pl.col("period"))) if monthly is not None else None
+    load = combined_monthly_load(_first_per_month(current) if current is not None else None, readings)
     if load is None:
         return pl.LazyFrame(schema={"customer_id": pl.String, "load_avg_mean": pl.Float64, "load_max_max": pl.Float64})
-    return load.group_by("customer_id").agg(
+    stats = load.group_by("customer_id").agg(
         load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max()
     )
+    if monthly is None:
+        return stats
+    months = monthly.group_by("customer_id").agg(pl.col("period").n_unique().cast(pl.Int64).alias(ROWS_USED["load"]))
+    return stats.join(months, on="customer_id", how="full", coalesce=True)
 
 
-def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, period_end: dt.date) -> pl.LazyFrame:
-    """Stage 1 (customer-local): one row per scored customer with its window sums and the raw x of
-    every indicator whose x needs no other customer (all but x_B11/x_B12, which stay sums here)."""
+def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, period_end: dt.date) -> pl.DataFrame:
+    """Stage 1 (customer-local), collected with the streaming engine: one row per archive customer
+    (cancelled ones too) with its window sums, the raw x of every indicator whose x needs no other
+    customer (all but x_B11/x_B12, which stay sums here), its first and last billed period and the
+    rows of billing and load it uses (`ROWS_USED`)."""
     w = Windows(period_end)
-    customers = scored_customers(_canonical("customers", tables["customers"])).select(
-        "customer_id", "voltage_kv", *CUSTOMER_ATTRIBUTES
-    )
+    customers = _canonical("customers", tables["customers"]).select("customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTES)
     frame = (
         customers.join(_billing_sums(_canonical("billing", tables["billing"]), w), on="customer_id", how="left", maintain_order="left")
         .join(_load_stats(tables, w), on="customer_id", how="left", maintain_order="left")
+        .collect(engine="streaming")
     )
-    return frame.with_columns(
+    return _regroup_flagged(frame, tables, w).with_columns(
         transmission_cost_by_voltage=pl.col("kwh_current") * energy.unit_fee(pl.col("voltage_kv"), cfg.unit_fee_by_voltage),
         late_fee_periods=pl.col("late_fee_periods").fill_null(0),
         x_B21=load_rate.load_rate(pl.col("load_avg_mean"), pl.col("load_max_max")),
@@ -224,6 +253,7 @@ def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
     column-by-column divisions: polars divides a column by a scalar through its reciprocal, which
     would print 1400/2000 as 0.7000000000000001 where Excel shows 0.7.
     """
+    local = scored_customers(local)
     if cfg.m_policy == "percentile":
         m = growth.percentile_inc(pl.col("x_B42"), cfg.m_percentile)
     else:
@@ -256,22 +286,30 @@ def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
 
 
 def compute_indicators(
-    tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, *, period_end: dt.date | None = None
+    tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, *, latest_hint: dt.date | None = None
 ) -> IndicatorResult:
-    """Indicators for every scored customer from usable tables (`UsableTables.tables`); lazy, not collected.
+    """Indicators for every scored customer; the customer-local stage is collected (streaming engine),
+    the global stage is left lazy for the caller.
 
-    Billing, load and events may also be given as readable rows that still hold orphans and repeated
-    load months (`UsableTables.readable`) with `period_end` resolved by the caller over usable rows
-    (`UsableTables.period_end`): orphans fall out at the join with customers, a repeated month counts
-    its first row. Raises DataError when billing has no periods or `cfg.period_end` lies outside them.
+    Tables are usable rows (`UsableTables.tables`), or for billing, load and events readable rows that
+    still hold orphans and repeated load months (`UsableTables.readable`): orphans fall out at the join
+    with customers, a repeated month counts its first row. E is `cfg.period_end` or the last period
+    billed to an archive customer; the stage runs for the latest period in the file (`latest_hint`
+    when the caller has it from a cheaper source, else one pass over the periods) and runs again only
+    when that period belongs to orphans or unreadable rows alone. Raises DataError when billing has no
+    usable periods or `cfg.period_end` lies outside them.
     """
     for required in ("customers", "billing"):
         if required not in tables:
             raise InputError(f"indicators need the {required!r} table ({TABLES[required].zh[0]})")
-    if period_end is None:
-        period_end = resolve_period_end(tables["billing"], cfg.period_end)
-    local = customer_local(tables, cfg, period_end)
-    return IndicatorResult(global_stage(local, cfg), Windows(period_end))
+    requested = cfg.period_end
+    guess = parse_period(requested) if requested else latest_hint or latest_period(tables["billing"])
+    local = customer_local(tables, cfg, guess) if guess else None
+    first, last = (local[FIRST_PERIOD].min(), local[LAST_PERIOD].max()) if local is not None else (None, None)
+    period_end = choose_period_end(first, last, requested)
+    if period_end != guess:
+        local = customer_local(tables, cfg, period_end)
+    return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local)
 
 
 def null_counts(collected: pl.DataFrame) -> dict[str, int]:

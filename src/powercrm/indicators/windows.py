@@ -96,10 +96,9 @@ def window_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
     return pl.when(selected.count() > 0).then(selected.sum())
 
 
-def resolve_period_end(billing: pl.LazyFrame, requested: str | None) -> dt.date:
-    """E: the requested month, or the latest billing period; it must lie within the billed periods."""
-    first, last = billing.select(first=pl.col("period").min(), last=pl.col("period").max()).collect().row(0)
-    return choose_period_end(first, last, requested)
+def latest_period(billing: pl.LazyFrame) -> dt.date | None:
+    """The latest billing period in the rows (null periods ignored); None when there is none."""
+    return billing.select(pl.col("period").max()).collect(engine="streaming").item()
 
 
 def choose_period_end(first: dt.date | None, last: dt.date | None, requested: str | None) -> dt.date:

@@ -67,6 +67,10 @@ class LoadedTable:
         """True where a cell of `column` held a value that could not be read."""
         return pl.col(raw_name(column)).is_not_null() & pl.col(column).is_null()
 
+    def readable(self) -> pl.Expr:
+        """True for a row whose every cell could be read (the boolean form of `problem`, cheaper on 35 M rows)."""
+        return ~pl.any_horizontal(self.bad_value(c) for c in self.fallible) if self.fallible else pl.lit(True)
+
     def problem(self) -> pl.Expr:
         """Text naming the first unreadable cell of a row (`kwh='abc'`), null for a clean row."""
         if not self.fallible:

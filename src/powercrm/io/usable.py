@@ -8,7 +8,6 @@ silently: rows in = rows used + rows rejected, and the rejects carry the reason.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -74,6 +73,14 @@ def _with_duplicates(t: LoadedTable, lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _has_required(t: LoadedTable) -> pl.Expr:
+    """True where no required value is blank (the boolean form of `_required_blank`)."""
+    filled = [pl.col(c).is_not_null() for c in t.table.required_columns if c in t.present]
+    if t.name == "supply":
+        filled.append(pl.col("line_id").is_not_null() | pl.col("area_id").is_not_null())
+    return pl.all_horizontal(filled) if filled else pl.lit(True)
+
+
 def _row_problem(t: LoadedTable) -> pl.Expr:
     """The reason a row is unusable found in the row itself (an unreadable or a blank required value)."""
     return pl.coalesce(t.problem(), _required_blank(t))
@@ -82,10 +89,11 @@ def _row_problem(t: LoadedTable) -> pl.Expr:
 def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     """Rows with no row-local problem, canonical typed columns: repeated keys and orphans are still in.
 
-    Cheap (a filter on the scan); the score run aggregates these per customer and lets orphans fall
-    out at the join with customers, instead of joining 35 M rows against the customer ids.
+    Cheap (a boolean filter on the scan: building the reason text for every row cost more than the
+    group-by after it); the score run aggregates these per customer and lets orphans fall out at the
+    join with customers, instead of joining 35 M rows against the customer ids.
     """
-    return t.lf.filter(_row_problem(t).is_null()).drop(raw_name(c) for c in t.fallible)
+    return t.lf.filter(t.readable() & _has_required(t)).drop(raw_name(c) for c in t.fallible)
 
 
 def used_rows(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -105,26 +113,6 @@ def used_rows(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
         distinct = pl.len()
     per_customer = rows.group_by("customer_id").agg(_n=distinct.cast(pl.Int64))
     return per_customer.join(known_ids, on="customer_id", how="semi").select(pl.col("_n").sum().alias("used"))
-
-
-def usable_period_bounds(
-    billing: pl.LazyFrame, known_ids: pl.Series, *, need_first: bool = True
-) -> tuple[dt.date | None, dt.date | None]:
-    """First and last period among usable billing rows (readable rows of known customers); first is
-    None unless `need_first`.
-
-    The distinct periods come from one cheap pass; a period is usable when one of its rows belongs to
-    a known customer, checked from the latest (or earliest) down, which is nearly always the first try.
-    """
-    periods = billing.select(pl.col("period").unique()).collect().to_series().drop_nulls().sort()
-    known = known_ids.implode()
-
-    def has_known(p: dt.date) -> bool:
-        return bool(billing.filter(pl.col("period") == p).select(pl.col("customer_id").is_in(known).any()).collect().item())
-
-    last = next((p for p in reversed(periods.to_list()) if has_known(p)), None)
-    first = next((p for p in periods.to_list() if has_known(p)), None) if need_first and last is not None else None
-    return first, last
 
 
 def _with_reason(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
