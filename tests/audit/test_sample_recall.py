@@ -64,8 +64,8 @@ def test_clean_data_gives_no_findings_and_no_suspects():
 
 def test_u10_floor_on_the_sample_generator():
     # docs/u10-evaluation.md: 20,000 customers x 36 months, seeds 1-3; this smaller run is seed 11
-    tables, labels = labelled_sample(customers=4000, months=36, seed=11)
-    metrics = evaluate(tables, labels)
+    data, labels = labelled_sample(customers=4000, months=36, seed=11)
+    metrics = evaluate(data, labels)
     assert metrics["roc_auc"] >= 0.97
     assert metrics["precision_top_1pct"] >= 0.38  # 19 thefts: at most 0.475
     assert metrics["precision_top_5pct"] >= 0.085  # at most 0.095

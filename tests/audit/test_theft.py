@@ -76,8 +76,8 @@ def test_short_histories_are_not_scored(tmp_path):
 
 def test_floor_on_the_independent_synthetic_model():
     # docs/u10-evaluation.md: 20,000 customers x 36 months, seeds 1-3; this smaller run is seed 7
-    tables, labels = synthetic_theft(customers=4000, months=36, seed=7)
-    metrics = evaluate(tables, labels)
+    data, labels = synthetic_theft(customers=4000, months=36, seed=7)
+    metrics = evaluate(data, labels)
     assert metrics["roc_auc"] >= 0.95
     assert metrics["precision_top_1pct"] >= 0.55
     assert metrics["precision_top_5pct"] >= 0.22

@@ -16,14 +16,14 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from powercrm.io.usable import REJECT_SCHEMA, UsableTables
+from powercrm.audit.data import AuditData, build
 
 THEFT_KINDS = ("bypass", "intermittent", "ramp", "phase", "stopped")
 LEGIT_KINDS = ("downsized", "dip", "decline", "growth")
 
 
 def synthetic_theft(customers: int = 20_000, months: int = 36, seed: int = 0, theft_rate: float = 0.015, legit_rate: float = 0.04):
-    """(UsableTables with customers and billing, labels with customer_id, label 1/0, kind)."""
+    """(the audit frames of customers and billing, labels with customer_id, label 1/0, kind)."""
     rng = np.random.default_rng(seed)
     n, m = customers, months
     t = np.arange(m)[None, :]
@@ -108,6 +108,6 @@ def synthetic_theft(customers: int = 20_000, months: int = 36, seed: int = 0, th
             "kvarh": kvarh.ravel(),
         }
     ).with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in ("amount_due", "amount_paid", "late_fee", "transmission_fee")])
-    tables = UsableTables({"customers": customers_frame.lazy(), "billing": billing.lazy()}, pl.LazyFrame(schema=REJECT_SCHEMA))
+    data = build({"customers": customers_frame.lazy(), "billing": billing.lazy()})
     labels = pl.DataFrame({"customer_id": ids, "label": label, "kind": pl.Series(kind.tolist(), dtype=pl.String)})
-    return tables, labels
+    return data, labels

@@ -18,9 +18,8 @@ import numpy as np
 import polars as pl
 
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import prepare
+from powercrm.audit.data import AuditData, prepare
 from powercrm.audit.theft import theft_scores
-from powercrm.io.usable import UsableTables
 
 
 def roc_auc(score: np.ndarray, label: np.ndarray) -> float:
@@ -37,10 +36,10 @@ def precision_at(score: np.ndarray, label: np.ndarray, share: float) -> float:
     return float(label[top].mean())
 
 
-def evaluate(tables: UsableTables, labels: pl.DataFrame, cfg: AuditConfig | None = None) -> dict[str, float]:
+def evaluate(data: AuditData, labels: pl.DataFrame, cfg: AuditConfig | None = None) -> dict[str, float]:
     """labels: customer_id, label (1 theft / 0), optionally kind. Every labelled customer is ranked."""
     cfg = cfg or AuditConfig()
-    scores = theft_scores(prepare(tables), cfg).select("customer_id", "score").collect()
+    scores = theft_scores(data, cfg).select("customer_id", "score").collect()
     joined = labels.join(scores, on="customer_id", how="left").with_columns(pl.col("score").fill_null(-1.0))
     score, label = joined["score"].to_numpy(), joined["label"].to_numpy()
     listed = score >= cfg.U10.min_score
@@ -63,18 +62,17 @@ def evaluate(tables: UsableTables, labels: pl.DataFrame, cfg: AuditConfig | None
     return out
 
 
-def labelled_sample(customers: int, months: int, seed: int) -> tuple[UsableTables, pl.DataFrame]:
+def labelled_sample(customers: int, months: int, seed: int) -> tuple[AuditData, pl.DataFrame]:
     """`powercrm sample`'s data (generated in memory, as the command does) with every customer labelled
     from its ground truth: U10 → 1, U10_negative and everyone else → 0."""
-    from powercrm.io.usable import usable_tables
     from powercrm.sample import generate
     from tests.audit.sample_truth import sample_dataset
 
     data = generate(customers=customers, months=months, seed=seed)
-    tables = usable_tables(sample_dataset(data))
+    frames = prepare(sample_dataset(data))
     kinds = data.ground_truth.filter(pl.col("rule").is_in(["U10", "U10_negative"])).select("customer_id", kind="rule").unique("customer_id")
     labels = data.customers.select("customer_id").join(kinds, on="customer_id", how="left")
-    return tables, labels.with_columns(label=(pl.col("kind") == "U10").fill_null(False).cast(pl.Int64))
+    return frames, labels.with_columns(label=(pl.col("kind") == "U10").fill_null(False).cast(pl.Int64))
 
 
 def main() -> None:
@@ -89,11 +87,11 @@ def main() -> None:
         if args.data == "synthetic":
             from tests.audit.theft_synth import synthetic_theft
 
-            tables, labels = synthetic_theft(args.customers, args.months, seed)
-            rows.append({"seed": seed, **evaluate(tables, labels)})
+            data, labels = synthetic_theft(args.customers, args.months, seed)
+            rows.append({"seed": seed, **evaluate(data, labels)})
         else:
-            tables, labels = labelled_sample(args.customers, args.months, seed)
-            rows.append({"seed": seed, **evaluate(tables, labels)})
+            data, labels = labelled_sample(args.customers, args.months, seed)
+            rows.append({"seed": seed, **evaluate(data, labels)})
     table = pl.DataFrame(rows)
     with pl.Config(tbl_cols=-1, tbl_width_chars=200, float_precision=3):
         print(table)

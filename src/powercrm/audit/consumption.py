@@ -8,41 +8,40 @@ from __future__ import annotations
 
 import polars as pl
 
-from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import AuditData
+from powercrm.audit.config import AuditConfig, U02Config
+from powercrm.audit.data import CUSTOMER, AuditData, lag
 from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, rule
 
 RUN = "_run"
 
 
 def runs(months: pl.LazyFrame, flag: pl.Expr, continues: pl.Expr | None = None) -> pl.LazyFrame:
-    """The flagged customer-months of `months`, each labelled with the id of its run (`_run`).
+    """The flagged customer-months of `months` (sorted by customer and month, as `AuditData.months`),
+    each labelled with the id of its run (`_run`).
 
     A run is a stretch of flagged rows of one customer in consecutive calendar months (month
     index step 1); `continues` adds a condition for a row to extend the run of the row before it
     (e.g. the same kWh). Run ids are a cumulative sum of run starts over the sorted rows: no loop.
     """
     flagged = flag.fill_null(False)
-    previous_flagged = flagged.shift(1).over("customer_id").fill_null(False)
-    next_month = (pl.col("month") - pl.col("month").shift(1).over("customer_id")) == 1
-    extends = previous_flagged & next_month.fill_null(False)
+    next_month = (pl.col("month") - lag(pl.col("month"))) == 1
+    extends = lag(flagged).fill_null(False) & next_month.fill_null(False)
     if continues is not None:
         extends = extends & continues.fill_null(False)
     return (
-        months.sort("customer_id", "month")
-        .with_columns(_flagged=flagged, _start=flagged & ~extends)
+        months.with_columns(_flagged=flagged, _start=flagged & ~extends)
         .with_columns(pl.col("_start").cum_sum().alias(RUN))
         .filter("_flagged")
         .drop("_flagged", "_start")
     )
 
 
-def run_summary(flagged: pl.LazyFrame, min_months: int, *aggregates: pl.Expr) -> pl.LazyFrame:
-    """One row per run of at least `min_months`: the customer's archive columns, first and last period, months."""
-    return (
+def run_summary(data: AuditData, flagged: pl.LazyFrame, min_months: int, *aggregates: pl.Expr) -> pl.LazyFrame:
+    """One row per run of at least `min_months`: the customer's id, line and area, first and last period, months."""
+    summary = (
         flagged.group_by(RUN)
         .agg(
-            pl.col("customer_id", "line_id", "area_id").first(),
+            pl.col(CUSTOMER).first(),
             first=pl.col("period").min(),
             last=pl.col("period").max(),
             months=pl.len().cast(pl.Int64),
@@ -50,12 +49,13 @@ def run_summary(flagged: pl.LazyFrame, min_months: int, *aggregates: pl.Expr) ->
         )
         .filter(pl.col("months") >= min_months)
     )
+    return data.archive(summary)
 
 
 @rule("U01", "consumption", "连续零电量", "zero kWh for consecutive months")
 def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     n = cfg.U01.min_months
-    hits = run_summary(runs(data.months, pl.col("kwh") == 0), n)
+    hits = run_summary(data, runs(data.months, pl.col("kwh") == 0), n)
     return findings(
         hits,
         "U01",
@@ -69,6 +69,23 @@ def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
 
 
+def _drop_candidates(months: pl.LazyFrame, c: U02Config) -> pl.LazyFrame:
+    """The months that can be a sudden drop (`_candidate`), and the rows their history medians need.
+
+    The rolling median is the slow part of U02 (a window per customer-month). A month below
+    drop_ratio × its history's median is below drop_ratio × its history's maximum (NaN counts as the
+    largest value in both), and its history lies in the customer's `history_months` rows before it. So
+    the candidates come from a cheap rolling maximum over the rows before (other customers' rows only
+    raise it), and the median is computed on the candidates and the rows before them only: the windows
+    of the candidates, and so their medians, are the ones the full table gives.
+    """
+    span = c.history_months
+    peak = pl.col("kwh").shift(1).rolling_max(span, min_samples=1)
+    candidate = (pl.col("kwh") < peak * c.drop_ratio).fill_null(False)
+    needed = pl.col("_candidate").cast(pl.Int8).reverse().rolling_max(span + 1, min_samples=1).reverse() > 0
+    return months.with_columns(_candidate=candidate).filter(needed)
+
+
 @rule("U02", "consumption", "电量突降", "sudden drop in kWh")
 def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U02
@@ -76,9 +93,9 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     # without a billing row is simply absent, so min_samples counts the months present
     median = pl.col("kwh").rolling_median_by(
         "period", window_size=f"{c.history_months}mo", closed="left", min_samples=c.min_history_months
-    ).over("customer_id")
+    ).over(CUSTOMER)
     limit = pl.col("_median") * c.drop_ratio
-    hits = data.months.with_columns(_median=median).filter(pl.col("kwh") < limit)
+    hits = data.archive(_drop_candidates(data.months, c).with_columns(_median=median).filter(pl.col("_candidate") & (pl.col("kwh") < limit)))
     return findings(
         hits,
         "U02",
@@ -102,7 +119,7 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     hours = pl.col("period").dt.days_in_month().cast(pl.Float64) * 24
     limit = pl.col("contract_capacity_kva") * hours * cfg.U03.multiplier
-    hits = data.months.filter(pl.col("kwh") > limit)
+    hits = data.archive(data.archive(data.months, "contract_capacity_kva").filter(pl.col("kwh") > limit))
     return findings(
         hits,
         "U03",
@@ -127,7 +144,7 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if data.load is None:
         return empty_findings()
     limit = pl.col("contract_capacity_kva") * cfg.U04.capacity_factor
-    hits = data.load.filter(pl.col("max_load_kw") > limit)
+    hits = data.archive(data.archive(data.load, "contract_capacity_kva").filter(pl.col("max_load_kw") > limit))
     return findings(
         hits,
         "U04",
@@ -152,7 +169,8 @@ def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     kwh, kvarh = pl.col("kwh"), pl.col("kvarh")
     pf = kwh / (kwh.pow(2) + kvarh.pow(2)).sqrt()
     # a month without active energy has no meaningful power factor
-    hits = data.months.filter((kwh > 0) & kvarh.is_not_null()).with_columns(_pf=pf).filter(pl.col("_pf") < pl.col("pf_standard"))
+    assessed = data.archive(data.months.filter((kwh > 0) & kvarh.is_not_null()), "pf_standard")
+    hits = data.archive(assessed.with_columns(_pf=pf).filter(pl.col("_pf") < pl.col("pf_standard")))
     return findings(
         hits,
         "U05",
@@ -178,18 +196,23 @@ _NEGATIVE = {
 
 @rule("U06", "consumption", "负值或负荷异常", "negative values or load inconsistent")
 def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
-    frame = data.months.select("customer_id", "period", *_NEGATIVE)
+    load_inverted = pl.col("max_load_kw") < pl.col("avg_load_kw")
+    negative = pl.any_horizontal((pl.col(c) < 0).fill_null(False) for c in _NEGATIVE)
+    bills = data.months.select(CUSTOMER, "period", "month", *_NEGATIVE)
     if data.load is not None:
-        frame = frame.join(
-            data.load.select("customer_id", "period", "avg_load_kw", "max_load_kw"),
-            on=["customer_id", "period"],
+        # the customer-months with a problem on either side first, then both sides of those only:
+        # a full join of every bill with every load row is two 35 M-row hash tables
+        key = [CUSTOMER, "month"]
+        flagged = pl.concat([bills.filter(negative).select(key), data.load.filter(load_inverted.fill_null(False)).select(key)]).unique()
+        frame = bills.join(flagged, on=key, how="semi").join(
+            data.load.join(flagged, on=key, how="semi").select(CUSTOMER, "period", "avg_load_kw", "max_load_kw"),
+            on=[CUSTOMER, "period"],
             how="full",
             coalesce=True,
         )
     else:
-        frame = frame.with_columns(avg_load_kw=pl.lit(None, pl.Float64), max_load_kw=pl.lit(None, pl.Float64))
-    frame = frame.join(data.active.select("customer_id", "line_id", "area_id"), on="customer_id", how="inner")
-    load_inverted = pl.col("max_load_kw") < pl.col("avg_load_kw")
+        frame = bills.filter(negative).with_columns(avg_load_kw=pl.lit(None, pl.Float64), max_load_kw=pl.lit(None, pl.Float64))
+    frame = data.archive(frame)
     problems = [(pl.col(c) < 0, pl.col(c)) for c in _NEGATIVE] + [(load_inverted, pl.col("max_load_kw") - pl.col("avg_load_kw"))]
     any_problem = pl.any_horizontal(p.fill_null(False) for p, _ in problems)
 
@@ -234,7 +257,10 @@ def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     price = due / kwh
     low, high = _class_bound(cfg, 0), _class_bound(cfg, 1)
     unbilled = due.is_null() | (due == 0)
-    hits = data.months.filter((kwh > 0) & (unbilled | (price < low) | (price > high)))
+    # months outside the band of some class first, then the customer's own band on those months only
+    bands = [cfg.U07.unit_price_band, *cfg.U07.unit_price_band_by_class.values()]
+    outside = data.months.filter((kwh > 0) & (unbilled | (price < max(b[0] for b in bands)) | (price > min(b[1] for b in bands))))
+    hits = data.archive(data.archive(outside, "customer_class").filter(unbilled | (price < low) | (price > high)))
     return findings(
         hits,
         "U07",
@@ -262,7 +288,7 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     # money is in fen: compare rounded amounts so float sums of adjustment bills do not make arrears
     due, paid = pl.col("amount_due").round(2), pl.col("amount_paid").round(2)
     owed = pl.col("_owed")
-    runs_ = run_summary(runs(data.months.with_columns(_owed=due - paid), owed > 0), c.min_months, owed.sum().alias("owed"))
+    runs_ = run_summary(data, runs(data.months.with_columns(_owed=due - paid), owed > 0), c.min_months, owed.sum().alias("owed"))
     arrear_runs = findings(
         runs_,
         "U08",
@@ -280,7 +306,7 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
     over = paid - due
     overpaid = findings(
-        data.months.filter(over > c.overpayment_yuan),
+        data.archive(data.months.filter(over > c.overpayment_yuan)),
         "U08",
         c.overpayment_severity,
         period=pl.col("period"),
@@ -297,8 +323,8 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 def flat_line(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     n = cfg.U09.min_months
     kwh = pl.col("kwh").round(3)
-    same = kwh == kwh.shift(1).over("customer_id")
-    hits = run_summary(runs(data.months, pl.col("kwh") != 0, continues=same), n, pl.col("kwh").first().alias("_kwh"))
+    same = kwh == lag(kwh)
+    hits = run_summary(data, runs(data.months, pl.col("kwh") != 0, continues=same), n, pl.col("kwh").first().alias("_kwh"))
     return findings(
         hits,
         "U09",

@@ -16,7 +16,6 @@ from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import UsageError
 from powercrm.io.readers import Dataset
-from powercrm.io.usable import usable_tables
 
 
 @dataclass
@@ -74,8 +73,7 @@ def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Seq
     """
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
-    present = {name: t.present for name, t in dataset.tables.items()}
-    data = prepare(usable_tables(dataset), present, archive_ids=dataset["customers"].lf.select("customer_id"))
+    data = prepare(dataset)
     parts = [RULES[r].check(data, cfg) for r in chosen]
     queries = [_sorted(pl.concat(parts, how="vertical")) if parts else pl.LazyFrame(schema=FINDING_SCHEMA)]
     if "L01" in chosen:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import AuditData, sum_or_null
+from powercrm.audit.data import CUSTOMER, AuditData, sum_or_null
 from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, rule
 
 LINE_LOSS_SCHEMA = pl.Schema(
@@ -33,10 +33,15 @@ LINE_LOSS_SCHEMA = pl.Schema(
 def _on(data: AuditData, key: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Billed kWh per `key` and month, and customers and voltage level per `key`."""
     mapped = data.customers.filter(pl.col(key).is_not_null())
+    # the customer-months are grouped by a number per line (area), not by its id text
+    code = pl.col(key).rank("dense")
     billed = (
-        data.all_months.join(mapped.select("customer_id", key), on="customer_id", how="inner")
-        .group_by(key, "period")
+        data.archive(data.all_months.select(CUSTOMER, "period", "kwh"), _code=code)
+        .filter(pl.col("_code").is_not_null())
+        .group_by("_code", "period")
         .agg(billed_kwh=pl.col("kwh").sum())
+        .join(mapped.select(key, _code=code).unique(), on="_code")
+        .drop("_code")
     )
     level = mapped.group_by(key).agg(voltage_kv=pl.col("voltage_kv").max(), customers=pl.len().cast(pl.Int64))
     return billed, level

@@ -25,7 +25,7 @@ from __future__ import annotations
 import polars as pl
 
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import AuditData
+from powercrm.audit.data import CUSTOMER, AuditData, lag
 from powercrm.audit.finding import findings, fmt, month_text, num, rule
 
 # weights of the noisy-OR; a full-strength step drop alone gives 85
@@ -36,7 +36,7 @@ NOISE_FLOOR = 0.05  # smallest month-to-month noise assumed (share of the usual 
 EVIDENCE_DECIMALS = {"drop": 3, "yoy_drop": 3, "z": 2, "zero_share": 2, "volatility_ratio": 2, "reactive_ratio": 2}
 
 # what is kept of the onset split
-ONSET_FEATURES = ["customer_id", "period", "drop", "yoy_drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio"]
+ONSET_FEATURES = [CUSTOMER, "period", "drop", "yoy_drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio"]
 
 THEFT_SCHEMA = pl.Schema(
     {
@@ -73,10 +73,10 @@ def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     """Monthly y = (kWh / own median) / peer trend and y_lag, y twelve months earlier, per scored customer,
     sorted by customer and month. Window expressions only: no self-join of the monthly table."""
     c = cfg.U10
-    cid = "customer_id"
+    cid = CUSTOMER
+    # areas and lines by number: the peer medians group 35 M customer-months by them
     series = (
-        data.months.select(cid, "line_id", "area_id", "period", "month", "kwh", "kvarh")
-        .sort(cid, "month")
+        data.archive(data.months.select(cid, "period", "month", "kwh", "kvarh"), area_id=pl.col("area_id").rank("dense"), line_id=pl.col("line_id").rank("dense"))
         # the usual level is the median of the months with consumption: a meter stopped for most of
         # the series must still have a level to fall from
         .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median().over(cid))
@@ -87,9 +87,9 @@ def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     trend = pl.coalesce("_area", "_line", pl.lit(1.0))
     peer = pl.when(pl.col("_area").is_not_null()).then(pl.lit("area")).when(pl.col("_line").is_not_null()).then(pl.lit("line"))
     # twelve rows back is twelve calendar months back unless the customer has a gap in between
-    year_back = pl.col("month").shift(12).over(cid) == pl.col("month") - 12
+    year_back = lag(pl.col("month"), 12) == pl.col("month") - 12
     return series.with_columns(y=pl.col("x") / trend, peer=peer.otherwise(pl.lit("none"))).with_columns(
-        y_lag=pl.when(year_back).then(pl.col("y").shift(12).over(cid))
+        y_lag=pl.when(year_back).then(lag(pl.col("y"), 12))
     )
 
 
@@ -98,12 +98,12 @@ def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
 
     Row k of a customer with N months splits it into k months before and N − k from this one on.
     """
-    cid = "customer_id"
+    cid = CUSTOMER
     y = pl.col("y")
-    lag = pl.col("y_lag")
-    has_lag = lag.is_not_null() & y.is_not_null()
+    year_ago = pl.col("y_lag")
+    has_lag = year_ago.is_not_null() & y.is_not_null()
     ratio = pl.when(pl.col("kwh") > 0).then(pl.col("kvarh") / pl.col("kwh"))
-    step = (y - y.shift(1).over(cid)).abs().fill_null(0.0)  # month-to-month change, 0 for the first month
+    step = (y - lag(y)).abs().fill_null(0.0)  # month-to-month change, 0 for the first month
     sums = {
         "s": y,
         "q": y * y,
@@ -112,7 +112,7 @@ def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
         "react": ratio.fill_null(0.0),
         "react_n": ratio.is_not_null().cast(pl.Float64),
         "yoy_now": pl.when(has_lag).then(y).otherwise(0.0),
-        "yoy_then": pl.when(has_lag).then(lag).otherwise(0.0),
+        "yoy_then": pl.when(has_lag).then(year_ago).otherwise(0.0),
         "yoy_n": has_lag.cast(pl.Float64),
     }
     frame = series.with_columns(
@@ -125,7 +125,7 @@ def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
     ).with_columns(
         # y_{k}: sum over the first year from this month on (the prefix 12 months ahead minus this one's)
         **{
-            f"y_{k}": pl.col(f"b_{k}").shift(-12).over(cid).fill_null(pl.col(f"t_{k}")) - pl.col(f"b_{k}")
+            f"y_{k}": lag(pl.col(f"b_{k}"), -12).fill_null(pl.col(f"t_{k}")) - pl.col(f"b_{k}")
             for k in ("yoy_now", "yoy_then", "yoy_n")
         }
     )
@@ -184,8 +184,7 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     """Score and rank of every customer with enough billed months (`THEFT_SCHEMA`), best suspect first."""
     c = cfg.U10
     series = _relative_series(data, cfg)
-    months = series.group_by("customer_id").agg(
-        pl.col("line_id", "area_id").first(),
+    months = series.group_by(CUSTOMER).agg(
         months=pl.len().cast(pl.Int64),
         peer=pl.col("peer").mode().first(),
     )
@@ -195,15 +194,19 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     onset = (
         _splits(series, c.recent_months)
         .select(*ONSET_FEATURES, _strength=_drop_signal(drop))
-        .group_by("customer_id")
+        .group_by(CUSTOMER)
         .agg(pl.all().sort_by("_strength", "z").last())
         .with_columns(score=_score(drop))
         .rename({"period": "onset"})
     )
-    return (
-        months.join(onset, on="customer_id", how="inner")
-        .sort(["score", "drop", "customer_id"], descending=[True, True, False])
+    # `_c` is in customer_id order
+    ranked = (
+        months.join(onset, on=CUSTOMER, how="inner")
+        .sort(["score", "drop", CUSTOMER], descending=[True, True, False])
         .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    )
+    return (
+        data.archive(ranked)
         .select(THEFT_SCHEMA.names())
         .cast(THEFT_SCHEMA)  # type: ignore[arg-type]
     )
