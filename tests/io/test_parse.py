@@ -12,8 +12,15 @@ from powercrm.io.schema import BILLING, CUSTOMERS, EVENTS, LOAD_INTERVAL, Column
 
 
 def _parse(col: Column, values: list, dtype: pl.DataType = pl.String()) -> list:
+    """`col` parsed from `values` by the single-expression parser, checked against the reader's
+    three-pass `parse_frame` on the same values."""
     s = pl.Series("x", values, dtype=dtype)
-    return pl.select(parse.parse(col, pl.lit(s), dtype)).to_series().to_list()
+    one_expression = pl.select(parse.parse(col, pl.lit(s), dtype)).to_series().to_list()
+    frame = parse.parse_frame(pl.LazyFrame({col.name: s}), [(col, dtype)]).collect()
+    assert frame[col.name].to_list() == one_expression
+    if parse.can_fail(col, dtype):
+        assert frame[parse.raw_name(col.name)].to_list() == pl.select(parse.text(pl.lit(s))).to_series().to_list()
+    return one_expression
 
 
 def one(col: Column, value, dtype: pl.DataType = pl.String()):

@@ -23,10 +23,10 @@ import polars as pl
 
 from powercrm.errors import InputError, UsageError
 from powercrm.io import parse
+from powercrm.io.parse import raw_name
 from powercrm.io.schema import TABLES, Table
 
 ROW = "_row"
-RAW_PREFIX = "_raw_"
 EXTENSIONS = (".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
 _SNIFF_BYTES = 1 << 20
 _DELIMITERS = (",", "\t", ";", "|")
@@ -40,10 +40,6 @@ _ENCODINGS = {
     "gb18030": "gb18030",
     "cp936": "gb18030",
 }
-
-
-def raw_name(column: str) -> str:
-    return RAW_PREFIX + column
 
 
 @dataclass
@@ -349,17 +345,14 @@ def read_table(
     lf = lf.rename(mapping)
     schema = {mapping.get(k, k): v for k, v in schema.items()}
 
+    columns = [(col, schema[col.name]) for col in table.columns if col.name in schema]
+    lf = parse.parse_frame(lf, columns)
+    fallible = [col.name for col, source in columns if parse.can_fail(col, source)]
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
-    fallible: list[str] = []
     for col in table.columns:
-        if col.name in schema:
-            source = schema[col.name]
-            exprs.append(parse.parse(col, pl.col(col.name), source).alias(col.name))
-            if parse.can_fail(col, source):
-                fallible.append(col.name)
-                exprs.append(parse.text(pl.col(col.name)).alias(raw_name(col.name)))
-        else:
-            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+        exprs.append(pl.col(col.name) if col.name in schema else pl.lit(None, dtype=col.dtype).alias(col.name))
+        if col.name in fallible:
+            exprs.append(pl.col(raw_name(col.name)))
     extras = [n for n in schema if n not in table.names]
     lf = lf.select(*exprs, *[pl.col(n) for n in extras])
     present = {c.name for c in table.columns if c.name in schema}
