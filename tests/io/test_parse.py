@@ -237,3 +237,24 @@ def test_every_kind_parses_to_its_dtype(kind):
     col = Column("x", kind, (), values={"a": ("甲",)})
     out = pl.select(parse.parse(col, pl.lit(pl.Series(["?"], dtype=pl.String)), pl.String()).alias("x"))
     assert out.schema["x"] == col.dtype
+
+
+@pytest.mark.parametrize(
+    ("col", "values", "expected"),
+    [
+        (DUE, ["2023/2/25", "2023/12/1", None], "%Y/%m/%d"),
+        (DUE, ["2023-02-25", "x"], "%Y-%m-%d"),
+        (PERIOD, ["202401", "202402"], "%Y%m"),
+        (PERIOD, [None, None], "%Y-%m"),
+        (TS, ["2024/1/5 00:15:00"], "%Y/%m/%d %H:%M:%S"),
+    ],
+)
+def test_common_format_is_the_one_reading_most_of_the_sample(col, values, expected):
+    assert parse.common_format(col.kind, pl.Series(values, dtype=pl.String)) == expected
+
+
+def test_a_sampled_format_changes_speed_not_values():
+    values = ["2023/2/25", "2023-02-26", "20230227", "2023年2月28日", " ", "2023/13/1"]
+    frame = pl.LazyFrame({"due_date": values})
+    sampled = parse.parse_frame(frame, [(DUE, pl.String())], frame.head(1).collect()).collect()
+    assert sampled["due_date"].to_list() == _parse(DUE, values)

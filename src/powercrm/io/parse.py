@@ -75,11 +75,6 @@ def voltage(s: pl.Expr) -> pl.Expr:
     return pl.coalesce(fast, pl.when(in_volts).then(value / 1000).otherwise(value))
 
 
-def integer(s: pl.Expr) -> pl.Expr:
-    value = number(s)
-    return pl.when(value == value.round(0)).then(value).cast(pl.Int64, strict=False)
-
-
 def period(s: pl.Expr) -> pl.Expr:
     """First day of the billing month from 2024-01, 202401, 2024/1, 2024-01-01, 2024年1月."""
     fast = _four_digit_year(
@@ -137,43 +132,79 @@ def enum(s: pl.Expr, values: dict[str, tuple[str, ...]]) -> pl.Expr:
     return s.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
-def _read_common(kind: Kind, s: pl.Expr) -> pl.Expr | None:
-    """The usual spelling of a kind, read in one kernel (None: the kind has no cheaper first reading)."""
-    match kind:
-        case Kind.FLOAT | Kind.VOLTAGE | Kind.INT:
-            return s.cast(pl.Float64, strict=False)
-        case Kind.PERIOD:
-            return s.str.to_date("%Y-%m", strict=False)
-        case Kind.DATE:
-            return s.str.to_date("%Y-%m-%d", strict=False)
-        case Kind.TIMESTAMP:
-            return s.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+# Spellings tried as the common one of a column, best first; `common_format` picks one from a sample.
+FORMATS: dict[Kind, tuple[str, ...]] = {
+    Kind.PERIOD: ("%Y-%m", "%Y/%m", "%Y%m", "%Y-%m-%d", "%Y/%m/%d"),
+    Kind.DATE: ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"),
+    Kind.TIMESTAMP: ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"),
+}
+
+
+def common_format(kind: Kind, sample: pl.Series) -> str | None:
+    """The format of `FORMATS` that reads the most values of a sample of a column's normalised text
+    (the first on a tie or an empty sample), so an export writing 2024/1/5 throughout is read in one
+    kernel rather than through the fallbacks; None for a kind read without a format."""
+    if kind not in FORMATS:
+        return None
+    formats = FORMATS[kind]
+    if sample.null_count() == sample.len():
+        return formats[0]
+    counts = [_temporal(kind, pl.lit(sample), f).count().alias(f) for f in formats]
+    found = pl.select(counts).row(0)
+    return formats[max(range(len(formats)), key=lambda i: (found[i], -i))]
+
+
+def _temporal(kind: Kind, s: pl.Expr, fmt: str) -> pl.Expr:
+    if kind is Kind.TIMESTAMP:
+        return s.str.to_datetime(fmt, strict=False, time_unit="us")
+    d = s.str.to_date(fmt, strict=False)
+    return month_start(d) if kind is Kind.PERIOD and "%d" in fmt else d
+
+
+def _read_common(kind: Kind, s: pl.Expr, fmt: str | None = None) -> pl.Expr | None:
+    """The usual spelling of a kind (`fmt` for dates and times), read in one kernel; None: the kind has
+    no cheaper first reading."""
+    if kind in (Kind.FLOAT, Kind.VOLTAGE, Kind.INT):
+        return s.cast(pl.Float64, strict=False)
+    if kind in FORMATS:
+        return _temporal(kind, s, fmt or FORMATS[kind][0])
     return None
 
 
-def _read_rest(kind: Kind, common: pl.Expr, s: pl.Expr) -> pl.Expr:
-    """The value from `common` (the first reading), else from the other spellings of text `s`,
-    tried on the cells `common` left null only."""
+def _checked(kind: Kind, common: pl.Expr) -> pl.Expr:
+    """The first reading with two-digit years refused (dates and times)."""
     if kind in (Kind.PERIOD, Kind.DATE, Kind.TIMESTAMP):
-        common = _four_digit_year(common, timestamp=kind is Kind.TIMESTAMP)
-    rest = _unless(common, s)
+        return _four_digit_year(common, timestamp=kind is Kind.TIMESTAMP)
+    return common
+
+
+def _read_other(kind: Kind, rest: pl.Expr) -> pl.Expr:
+    """The other spellings of a kind, read from text `rest` (null where the first reading succeeded)."""
     match kind:
-        case Kind.FLOAT:
-            value = pl.coalesce(common, number(rest))
+        case Kind.FLOAT | Kind.INT:
+            return number(rest)
         case Kind.VOLTAGE:
-            value = pl.coalesce(common, voltage(rest))
-        case Kind.INT:
-            value = pl.coalesce(common, number(rest))
-            return pl.when(value == value.round(0)).then(value).cast(pl.Int64, strict=False)
+            return voltage(rest)
         case Kind.PERIOD:
-            value = pl.coalesce(common, period(rest))
+            return period(rest)
         case Kind.DATE:
-            value = pl.coalesce(common, date(rest))
+            return date(rest)
         case Kind.TIMESTAMP:
-            value = pl.coalesce(common, timestamp(rest))
-        case _:
-            raise AssertionError(kind)
+            return timestamp(rest)
+    raise AssertionError(kind)
+
+
+def _finish(kind: Kind, value: pl.Expr) -> pl.Expr:
+    """Whole numbers only for an integer column."""
+    if kind is Kind.INT:
+        return pl.when(value == value.round(0)).then(value).cast(pl.Int64, strict=False)
     return value
+
+
+def _read_rest(kind: Kind, common: pl.Expr, s: pl.Expr) -> pl.Expr:
+    """The value from `common` (the first reading), else from the other spellings of text `s`."""
+    checked = _checked(kind, common)
+    return _finish(kind, pl.coalesce(checked, _read_other(kind, _unless(checked, s))))
 
 
 def _from_text(col: Column, s: pl.Expr) -> pl.Expr:
@@ -191,12 +222,16 @@ def _from_text(col: Column, s: pl.Expr) -> pl.Expr:
     raise AssertionError(col.kind)
 
 
-def parse_frame(lf: pl.LazyFrame, columns: list[tuple[Column, pl.DataType]]) -> pl.LazyFrame:
+def parse_frame(
+    lf: pl.LazyFrame, columns: list[tuple[Column, pl.DataType]], sample: pl.DataFrame | None = None
+) -> pl.LazyFrame:
     """`lf` with every listed column (present in `lf` with the given source dtype) in its canonical
-    dtype, and the text of each fallible one (`can_fail`) in `raw_name(column)`.
+    dtype, and the text of each fallible one (`can_fail`) in `raw_name(column)`. `sample` (the first
+    rows of `lf`, source columns) chooses the common format of date and time columns.
 
     Pass 1 normalises the text of every text cell once; pass 2 keeps the raw text and reads the
-    common spelling; pass 3 reads the other spellings where pass 2 found nothing.
+    common spelling; pass 3 keeps, as its own column, the text of the cells the common reading
+    missed (nearly all null); pass 4 reads the other spellings from it.
     """
     lf = lf.with_columns(text(pl.col(c.name)).alias(c.name) for c, source in columns if source == pl.String)
     raw = [
@@ -209,17 +244,41 @@ def parse_frame(lf: pl.LazyFrame, columns: list[tuple[Column, pl.DataType]]) -> 
     for c, source in columns:
         if source != pl.String:
             first.append(parse(c, pl.col(c.name), source).alias(c.name))
-        elif (common := _read_common(c.kind, pl.col(c.name))) is not None:
+        elif (common := _read_common(c.kind, pl.col(c.name), _sampled_format(c, sample))) is not None:
             first.append(common.alias(c.name))
             later.append(c)
         elif c.kind not in (Kind.ID, Kind.TEXT):
             first.append(_from_text(c, pl.col(c.name)).alias(c.name))
     lf = lf.with_columns(*raw, *first)
-    if later:
-        lf = lf.with_columns(_read_rest(c.kind, pl.col(c.name), pl.col(raw_name(c.name))).alias(c.name) for c in later)
-    return lf
+    if not later:
+        return lf
+    missed = {c.name: f"_missed_{c.name}" for c in later}
+    lf = lf.with_columns(
+        *[_checked(c.kind, pl.col(c.name)).alias(c.name) for c in later],
+        *[_unless(_checked(c.kind, pl.col(c.name)), pl.col(raw_name(c.name))).alias(missed[c.name]) for c in later],
+    )
+    return lf.with_columns(
+        _finish(c.kind, pl.coalesce(pl.col(c.name), _other_spellings(c, pl.col(missed[c.name])))).alias(c.name) for c in later
+    ).drop(missed.values())
 
 
+def _sampled_format(col: Column, sample: pl.DataFrame | None) -> str | None:
+    if sample is None or col.name not in sample.columns or col.kind not in FORMATS:
+        return None
+    return common_format(col.kind, sample.select(text(pl.col(col.name))).to_series())
+
+
+def _other_spellings(col: Column, missed: pl.Expr) -> pl.Expr:
+    """`_read_other` batch by batch, skipping a batch with no missed cell (nearly every batch of a
+    clean export): a dozen string kernels over all-null text still cost more than reading the file."""
+    dtype = pl.Float64 if col.kind is Kind.INT else col.dtype
+
+    def read(texts: pl.Series) -> pl.Series:
+        if texts.null_count() == texts.len():
+            return pl.Series(texts.name, dtype=dtype).extend_constant(None, texts.len())
+        return texts.to_frame().select(_read_other(col.kind, pl.col(texts.name))).to_series()
+
+    return missed.map_batches(read, return_dtype=dtype, is_elementwise=True)
 def can_fail(col: Column, source: pl.DataType) -> bool:
     """Whether parsing this column from this source type can reject a value (so the raw text is kept)."""
     if col.kind in (Kind.ID, Kind.TEXT):

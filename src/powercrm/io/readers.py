@@ -29,6 +29,7 @@ from powercrm.io.schema import TABLES, Table
 ROW = "_row"
 EXTENSIONS = (".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
 _SNIFF_BYTES = 1 << 20
+_SAMPLE_ROWS = 1000
 _DELIMITERS = (",", "\t", ";", "|")
 _ENCODINGS = {
     "utf8": "utf8",
@@ -169,14 +170,19 @@ def detect_encoding(path: Path, head: bytes, later: list[bytes] | None = None) -
 
 
 def _transcode_to_utf8(path: Path) -> Path:
-    """GB18030 -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8."""
+    """GB18030 -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8.
+
+    A chunk of plain ASCII (the numbers of a billing export: often everything but the header) is
+    already UTF-8 and is copied as it is; only chunks holding Chinese text go through the decoder.
+    """
     target = _scratch() / f"{path.stem}-{abs(hash(path.resolve()))}.utf8.csv"
     decoder = codecs.getincrementaldecoder("gb18030")()
     try:
-        with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        with path.open("rb") as src, target.open("wb") as dst:
             while chunk := src.read(1 << 24):
-                dst.write(decoder.decode(chunk))
-            dst.write(decoder.decode(b"", final=True))
+                pending = decoder.getstate()[0]
+                dst.write(chunk if not pending and chunk.isascii() else decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: byte {exc.start} is not valid GBK/GB18030 text") from None
     return target
@@ -346,7 +352,8 @@ def read_table(
     schema = {mapping.get(k, k): v for k, v in schema.items()}
 
     columns = [(col, schema[col.name]) for col in table.columns if col.name in schema]
-    lf = parse.parse_frame(lf, columns)
+    sample = lf.head(_SAMPLE_ROWS).collect() if any(col.kind in parse.FORMATS for col, _ in columns) else None
+    lf = parse.parse_frame(lf, columns, sample)
     fallible = [col.name for col, source in columns if parse.can_fail(col, source)]
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for col in table.columns:
