@@ -30,7 +30,7 @@ from powercrm.errors import InputError
 from powercrm.indicators import energy, growth, load_rate, payment, power_factor
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.indicators.interval import combined_monthly_load
-from powercrm.indicators.windows import Windows, choose_period_end, latest_period, parse_period, window_sum
+from powercrm.indicators.windows import Windows, choose_period_end, latest_period, month_bits, parse_period, window_sum
 from powercrm.io.readers import ROW
 from powercrm.io.schema import TABLES
 from powercrm.segment.config import INDICATORS
@@ -76,12 +76,6 @@ def scored_customers(customers: pl.LazyFrame) -> pl.LazyFrame:
     return customers.filter(pl.col("status").ne_missing("cancelled"))
 
 
-def _month_split(in_window: pl.Expr) -> pl.Expr:
-    """True for a customer with a month of the window holding several rows (adjustment bills, repeated
-    load rows): only then can month-level quantities differ from row-level ones."""
-    return in_window.sum() != pl.when(in_window).then(pl.col("period")).drop_nulls().n_unique()
-
-
 def _row_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
     """`window_sum` as a streaming-friendly reduction (when/then instead of a per-group filter)."""
     selected = value if rows is None else pl.when(rows).then(value)
@@ -98,13 +92,16 @@ def _billing_sums(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
     customers and took 10 s and 5.5 GB alone). Two quantities are month-level: kWh of the months
     whose kvarh is not null, and the months whose late_fee sum is positive. Counted as the distinct
     months holding a positive late fee, the second is exact unless a month holds a negative one; the
-    first is exact unless a month mixes rows with and without kvarh. Only customers with a repeated
-    month holding a null kvarh or a negative late fee (none in most exports) are flagged.
+    first is exact unless a month mixes rows with and without kvarh. Months are counted as bits
+    (`month_bits`), so each customer's state stays a few numbers. Only customers with a repeated month
+    holding a null kvarh, a negative late fee or two positive ones (none in most exports) are flagged.
     """
     period, late, kvarh = pl.col("period"), pl.col("late_fee"), pl.col("kvarh")
     current = w.current.holds(period)
     credit = w.credit.holds(period)
-    return billing.group_by("customer_id").agg(
+    month = month_bits(period, w.e, 12)
+    late_month = pl.when(late > 0).then(month)
+    sums = billing.group_by("customer_id").agg(
         kwh_current=_row_sum(pl.col("kwh"), current),
         kwh_previous=_row_sum(pl.col("kwh"), w.previous.holds(period)),
         kwh_month_e=_row_sum(pl.col("kwh"), w.month_e.holds(period)),
@@ -116,14 +113,19 @@ def _billing_sums(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
         amount_paid_credit=_row_sum(pl.col("amount_paid"), credit),
         late_fee_credit=_row_sum(late, credit),
         amount_due_current=_row_sum(pl.col("amount_due"), current),
-        late_fee_periods=pl.when(current & (late > 0)).then(period).drop_nulls().n_unique().cast(pl.Int64),
-        **{
-            FIRST_PERIOD: period.min(),
-            LAST_PERIOD: period.max(),
-            ROWS_USED["billing"]: pl.len().cast(pl.Int64),
-            _EXACT["billing"]: _month_split(current) & (current & (kvarh.is_null() | (late < 0))).any(),
-        },
+        _months=month.sum(),
+        _rows=month.count(),
+        _late_months=late_month.sum(),
+        _late_rows=late_month.count(),
+        _odd=(current & (kvarh.is_null() | (late < 0))).any(),
+        **{FIRST_PERIOD: period.min(), LAST_PERIOD: period.max(), ROWS_USED["billing"]: pl.len().cast(pl.Int64)},
     )
+    late_months = pl.col("_late_months").bitwise_count_ones()
+    split = pl.col("_months").bitwise_count_ones() != pl.col("_rows")
+    return sums.with_columns(
+        late_fee_periods=late_months.cast(pl.Int64),
+        **{_EXACT["billing"]: (split & pl.col("_odd")) | (late_months != pl.col("_late_rows"))},
+    ).drop("_months", "_rows", "_late_months", "_late_rows", "_odd")
 
 
 def _billing_month_level(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
@@ -152,24 +154,35 @@ def _first_per_month(monthly: pl.LazyFrame) -> pl.LazyFrame:
 
 def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
     """Mean of avg and max of max over the current window per customer, its number of distinct load
-    months, and `_EXACT["load"]` for a customer with a repeated month (none in a usable table), whose
-    statistics `_load_month_level` recomputes from the first row of each month."""
+    months, and `_EXACT["load"]` for a customer with a repeated month (none in a usable table) or a
+    month more than 125 months before E or after it, whose figures `_load_month_level` recomputes.
+
+    Distinct months are counted as bits in two 63-month pages before E (`month_bits`)."""
     current = w.current.holds(pl.col("period"))
-    months = pl.col("period").n_unique().cast(pl.Int64)
-    return monthly.group_by("customer_id").agg(
+    pages = [month_bits(pl.col("period"), w.e - 63 * i, 63) for i in range(2)]
+    stats = monthly.group_by("customer_id").agg(
         load_avg_mean=pl.when(current).then(pl.col("avg_load_kw")).mean(),
         load_max_max=pl.when(current).then(pl.col("max_load_kw")).max(),
-        **{ROWS_USED["load"]: months, _EXACT["load"]: pl.len() != months},
+        _page0=pages[0].sum(),
+        _page1=pages[1].sum(),
+        _paged=pages[0].count() + pages[1].count(),
+        **{ROWS_USED["load"]: pl.len().cast(pl.Int64)},
     )
+    distinct = pl.col("_page0").bitwise_count_ones() + pl.col("_page1").bitwise_count_ones()
+    flag = (distinct != pl.col("_paged")) | (pl.col("_paged") != pl.col(ROWS_USED["load"]))
+    return stats.with_columns(**{_EXACT["load"]: flag}).drop("_page0", "_page1", "_paged")
 
 
 def _load_month_level(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
-    """load_avg_mean and load_max_max per customer, a repeated customer-month counting its first row."""
-    return (
+    """load_avg_mean and load_max_max per customer, a repeated customer-month counting its first row,
+    and its number of distinct load months."""
+    stats = (
         _first_per_month(monthly.filter(w.current.holds(pl.col("period"))))
         .group_by("customer_id")
         .agg(load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max())
     )
+    months = monthly.group_by("customer_id").agg(pl.col("period").n_unique().cast(pl.Int64).alias(ROWS_USED["load"]))
+    return months.join(stats, on="customer_id", how="left")
 
 
 _MONTH_LEVEL = {"billing": _billing_month_level, "load": _load_month_level}
