@@ -12,7 +12,7 @@ CFG = CreditConfig()
 def run(rows):
     base = {"B31": 1.0, "B32": 1.0, credit.VIOLATIONS: 0, credit.THEFT_AMOUNT: None, credit.BOUNCED: 0, "late": 0}
     frame = pl.DataFrame([{**base, **r} for r in rows])
-    return frame.select(credit.credit_columns(0.03, 0.07, CFG, "late"))
+    return credit.with_credit(frame.lazy(), 0.03, 0.07, CFG, "late").select("credit_score", "credit_grade", "credit_flags").collect()
 
 
 def test_score_is_weighted_mean_of_clipped_recovery_and_punctuality():

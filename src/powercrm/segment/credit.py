@@ -71,14 +71,14 @@ def flag_exprs(cfg: CreditConfig, late_fee_periods: str) -> dict[str, pl.Expr]:
     }
 
 
-def credit_columns(w31: float, w32: float, cfg: CreditConfig, late_fee_periods: str) -> list[pl.Expr]:
-    """`credit_score`, `credit_grade` (A/B/C/D/unrated) and `credit_flags` (codes joined by `;`).
+def with_credit(frame: pl.LazyFrame, w31: float, w32: float, cfg: CreditConfig, late_fee_periods: str) -> pl.LazyFrame:
+    """`frame` with `credit_score`, `credit_grade` (A/B/C/D/unrated) and `credit_flags` (codes joined by `;`).
 
     theft_50k forces D; late_fee_2m and bounced_2x cap the grade at C (an unrated customer becomes C).
+    The score is a column before the grade is read from it: as one expression it was computed five times.
     """
-    score = credit_score_expr(w31, w32, cfg)
     flags = flag_exprs(cfg, late_fee_periods)
-    grade = _grade_from_score(score, cfg)
+    grade = _grade_from_score(pl.col("credit_score"), cfg)
     capped = flags["late_fee_2m"] | flags["bounced_2x"]
     grade = (
         pl.when(flags["theft_50k"])
@@ -87,12 +87,10 @@ def credit_columns(w31: float, w32: float, cfg: CreditConfig, late_fee_periods: 
         .then(pl.lit("C"))
         .otherwise(grade)
     )
-    codes = pl.concat_list([pl.when(expr).then(pl.lit(code)) for code, expr in flags.items()]).list.drop_nulls()
-    return [
-        score.alias("credit_score"),
-        grade.alias("credit_grade"),
-        codes.list.join(";").alias("credit_flags"),
-    ]
+    codes = pl.concat_str([pl.when(expr).then(pl.lit(code)) for code, expr in flags.items()], separator=";", ignore_nulls=True)
+    return frame.with_columns(credit_score_expr(w31, w32, cfg).alias("credit_score")).with_columns(
+        grade.alias("credit_grade"), codes.alias("credit_flags")
+    )
 
 
 def fee_level_expr(amount: str, cfg: CreditConfig) -> pl.Expr:

@@ -76,15 +76,15 @@ def score_plan(
         ox, oy = pl.lit(origin[0]), pl.lit(origin[1])
     frame = frame.with_columns(ox.alias(ORIGIN_X), oy.alias(ORIGIN_Y))
     strategy = pl.col("segment").replace_strict({k: v[0] for k, v in STRATEGIES.items()})
+    frame = frame.with_columns(
+        value.segment_expr((pl.col(ORIGIN_X), pl.col(ORIGIN_Y))).alias("segment"),
+        grades.value_grade_expr(scoring.value_grade_shares).alias("value_grade"),
+        grades.abc_class_expr(AMOUNT_DUE_CURRENT, scoring.abc_shares).alias("abc_class"),
+        credit.fee_level_expr(AMOUNT_DUE_CURRENT, credit_cfg).alias("fee_level"),
+        credit.supply_safety_expr().alias("supply_safety_level"),
+    )
     return (
-        frame.with_columns(
-            value.segment_expr((pl.col(ORIGIN_X), pl.col(ORIGIN_Y))).alias("segment"),
-            grades.value_grade_expr(scoring.value_grade_shares).alias("value_grade"),
-            grades.abc_class_expr(AMOUNT_DUE_CURRENT, scoring.abc_shares).alias("abc_class"),
-            *credit.credit_columns(weights["B31"], weights["B32"], credit_cfg, LATE_FEE_PERIODS),
-            credit.fee_level_expr(AMOUNT_DUE_CURRENT, credit_cfg).alias("fee_level"),
-            credit.supply_safety_expr().alias("supply_safety_level"),
-        )
+        credit.with_credit(frame, weights["B31"], weights["B32"], credit_cfg, LATE_FEE_PERIODS)
         .with_columns(strategy.alias("strategy"))
         .select(*output_columns(), ORIGIN_X, ORIGIN_Y)
     )
