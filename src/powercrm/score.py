@@ -16,9 +16,9 @@ from powercrm.ahp.config import global_weights
 from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
-from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_USED
+from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
 from powercrm.io.readers import Dataset
-from powercrm.io.usable import usable_tables, used_rows
+from powercrm.io.usable import keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
@@ -60,18 +60,19 @@ def run_score(
     """Score every customer of the dataset (SPEC §3–§6). `origin` overrides the config's origin.
 
     Plan: the usable customers are collected first (one row per customer, the columns scoring needs);
-    the customer-local stage reduces billing and load, entered as readable rows (row-local checks
-    only), to one row per customer in one streaming pass (`compute_indicators`), so orphans fall out
-    at the join with customers and the rows used come from the same reductions; then the global
-    stage, events and the remaining row counts are collected together.
+    the customer-local stage reduces billing and load to one row per customer in one streaming pass
+    (`compute_indicators`), every row entering with its customer_id nulled when a row-local check
+    fails (`keyed_rows`), so orphans and unreadable rows fall out at the join with customers and the
+    rows read and used come from the same reductions; then the global stage, events and the
+    remaining row counts are collected together.
     """
     dataset.require_complete()
     usable = usable_tables(dataset)
     customers = usable.tables["customers"].select(SCORING_ATTRIBUTES).collect()
     tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
     for name in ("billing", "load", "load_interval", "events"):
-        if name in usable.readable:
-            tables[name] = usable.readable[name]
+        if name in dataset:
+            tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
     # the period column alone, before the row checks that parse every customer_id: E's first guess
     latest = dataset["billing"].lf.select(pl.col("period").max()).collect(engine="streaming").item()
     indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest)
@@ -81,18 +82,18 @@ def run_score(
     fixed = origin or (tuple(cfg.scoring.origin) if cfg.scoring.origin else None)
     plan = score_plan(indicators.frame, per_customer_events, weights, cfg.scoring, cfg.credit, fixed)
     m_plan = indicators.frame.select(pl.col("m_B42").first())
-    names = [n for n in dataset.tables if n != "customers"]
-    counted = [n for n in names if n not in ROWS_USED]
+    counted = [n for n in dataset.tables if n != "customers" and n not in indicators.rows_seen]
     known = customers.select("customer_id").lazy()
-    plans = [dataset[n].lf.select(pl.len()) for n in names] + [used_rows(dataset[n], known) for n in counted]
+    plans = [dataset[n].lf.select(pl.len()) for n in ("customers", *counted)] + [used_rows(dataset[n], known) for n in counted]
     scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *plans])
     if scored.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
-    rows_in = {"customers": int(dataset["customers"].lf.select(pl.len()).collect().item())}
-    rows_in.update({name: int(n.item()) for name, n in zip(names, numbers[: len(names)], strict=True)})
+    rows_in = dict(indicators.rows_seen)
+    rows_in.update({name: int(n.item()) for name, n in zip(("customers", *counted), numbers[: len(counted) + 1], strict=True)})
+    numbers = numbers[len(counted) + 1 :]
     rows_used = {"customers": customers.height}
-    rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers[len(names) :], strict=True)})
-    rows_used.update({name: int(indicators.local[ROWS_USED[name]].sum()) for name in names if name in ROWS_USED})
+    rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers, strict=True)})
+    rows_used.update({name: int(indicators.local[ROWS_USED[name]].sum()) for name in indicators.rows_seen})
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None

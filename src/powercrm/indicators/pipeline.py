@@ -41,17 +41,20 @@ M_COLUMN = "m_B42"
 AUX_COLUMNS = [*CUSTOMER_ATTRIBUTES, "amount_due_current", "late_fee_periods", M_COLUMN]
 FIRST_PERIOD, LAST_PERIOD = "_first_period", "_last_period"
 ROWS_USED = {"billing": "_rows_billing", "load": "_rows_load"}
+ROWS_SEEN = {"billing": "_rows_billing", "load": "_rows_load_seen"}
 _EXACT = {"billing": "_exact_billing", "load": "_exact_load"}
 
 
 @dataclass(frozen=True)
 class IndicatorResult:
     """The lazy per-customer indicator frame (OUTPUT_COLUMNS + AUX_COLUMNS), the E it was computed for and
-    the collected customer-local stage it starts from (one row per archive customer)."""
+    the collected customer-local stage it starts from (one row per archive customer), and the rows of
+    billing and load its reductions saw (`ROWS_USED` tables)."""
 
     frame: pl.LazyFrame
     windows: Windows
     local: pl.DataFrame
+    rows_seen: dict[str, int]
 
     @property
     def period_end(self) -> dt.date:
@@ -166,7 +169,7 @@ def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
         _page0=pages[0].sum(),
         _page1=pages[1].sum(),
         _paged=pages[0].count() + pages[1].count(),
-        **{ROWS_USED["load"]: pl.len().cast(pl.Int64)},
+        **{ROWS_USED["load"]: pl.len().cast(pl.Int64), ROWS_SEEN["load"]: pl.len().cast(pl.Int64)},
     )
     distinct = pl.col("_page0").bitwise_count_ones() + pl.col("_page1").bitwise_count_ones()
     flag = (distinct != pl.col("_paged")) | (pl.col("_paged") != pl.col(ROWS_USED["load"]))
@@ -231,7 +234,9 @@ def _load_stats(tables: Mapping[str, pl.LazyFrame], w: Windows) -> pl.LazyFrame:
     )
     if monthly is None:
         return stats
-    months = monthly.group_by("customer_id").agg(pl.col("period").n_unique().cast(pl.Int64).alias(ROWS_USED["load"]))
+    months = monthly.group_by("customer_id").agg(
+        pl.col("period").n_unique().cast(pl.Int64).alias(ROWS_USED["load"]), pl.len().cast(pl.Int64).alias(ROWS_SEEN["load"])
+    )
     return stats.join(months, on="customer_id", how="full", coalesce=True)
 
 
@@ -240,14 +245,25 @@ def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, per
     (cancelled ones too) with its window sums, the raw x of every indicator whose x needs no other
     customer (all but x_B11/x_B12, which stay sums here), its first and last billed period and the
     rows of billing and load it uses (`ROWS_USED`)."""
+    return _collect_local(tables, cfg, period_end)[0]
+
+
+def _collect_local(
+    tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, period_end: dt.date
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """`customer_local` and the rows of billing and load seen by its reductions, orphans and rows with
+    a null customer_id included (the score run passes unreadable rows with a null customer_id, so a
+    CSV export is not read once more just to count its rows)."""
     w = Windows(period_end)
     customers = _canonical("customers", tables["customers"]).select("customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTES)
-    frame = (
-        customers.join(_billing_sums(_canonical("billing", tables["billing"]), w), on="customer_id", how="left", maintain_order="left")
-        .join(_load_stats(tables, w), on="customer_id", how="left", maintain_order="left")
-        .collect(engine="streaming")
+    per_table = {"billing": _billing_sums(_canonical("billing", tables["billing"]), w), "load": _load_stats(tables, w)}
+    joined = customers.join(per_table["billing"], on="customer_id", how="left", maintain_order="left").join(
+        per_table["load"], on="customer_id", how="left", maintain_order="left"
     )
-    return _regroup_flagged(frame, tables, w).with_columns(
+    seen = {name: per_table[name].select(pl.col(ROWS_SEEN[name]).sum()) for name in ROWS_SEEN if name in tables}
+    frame, *counts = pl.collect_all([joined, *seen.values()], engine="streaming")
+    rows_seen = {name: int(c.item() or 0) for name, c in zip(seen, counts, strict=True)}
+    local = _regroup_flagged(frame, tables, w).with_columns(
         transmission_cost_by_voltage=pl.col("kwh_current") * energy.unit_fee(pl.col("voltage_kv"), cfg.unit_fee_by_voltage),
         late_fee_periods=pl.col("late_fee_periods").fill_null(0),
         x_B21=load_rate.load_rate(pl.col("load_avg_mean"), pl.col("load_max_max")),
@@ -257,6 +273,7 @@ def customer_local(tables: Mapping[str, pl.LazyFrame], cfg: IndicatorConfig, per
         x_B41=growth.growth_rate(pl.col("kwh_current"), pl.col("kwh_previous")),
         x_B42=growth.growth_amount(pl.col("kwh_month_e"), pl.col("kwh_month_e_minus_12")),
     )
+    return local, rows_seen
 
 
 def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
@@ -317,12 +334,12 @@ def compute_indicators(
             raise InputError(f"indicators need the {required!r} table ({TABLES[required].zh[0]})")
     requested = cfg.period_end
     guess = parse_period(requested) if requested else latest_hint or latest_period(tables["billing"])
-    local = customer_local(tables, cfg, guess) if guess else None
+    local, rows_seen = _collect_local(tables, cfg, guess) if guess else (None, {})
     first, last = (local[FIRST_PERIOD].min(), local[LAST_PERIOD].max()) if local is not None else (None, None)
     period_end = choose_period_end(first, last, requested)
     if period_end != guess:
-        local = customer_local(tables, cfg, period_end)
-    return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local)
+        local, rows_seen = _collect_local(tables, cfg, period_end)
+    return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local, rows_seen)
 
 
 def null_counts(collected: pl.DataFrame) -> dict[str, int]:

@@ -96,6 +96,16 @@ def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     return t.lf.filter(t.readable() & _has_required(t)).drop(raw_name(c) for c in t.fallible)
 
 
+def keyed_rows(t: LoadedTable) -> pl.LazyFrame:
+    """Every row with canonical typed columns, customer_id null where the row is not readable (see
+    `readable_rows`): grouped per customer, such rows still count (in the null group) without
+    reaching any customer, so one pass gives both the rows read and the rows used."""
+    readable = t.readable() & _has_required(t)
+    return t.lf.with_columns(pl.when(readable).then(pl.col("customer_id")).alias("customer_id")).drop(
+        raw_name(c) for c in t.fallible
+    )
+
+
 def used_rows(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
     """One row, one column `used`: how many rows of the table `usable_tables` keeps, counted with one
     group-by on customer_id over readable rows (first copies of a repeated key, orphans left out)."""
