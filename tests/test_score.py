@@ -123,3 +123,25 @@ def test_summary_counts(run):
     assert info["segments"] == {"key": 2, "develop": 0, "maintain": 0, "low_value": 1}
     assert info["null_counts"]["B21"] == 3 and info["null_counts"]["B11"] == 1
     assert info["rows"]["billing"] == {"in": 60, "used": 60, "rejected": 0}
+
+
+@pytest.mark.parametrize("order", ["month", "reverse"])
+def test_period_end_and_scores_do_not_depend_on_the_row_order_of_the_export(tmp_path, run, order):
+    root = write_dataset(tmp_path)
+    bills = pl.read_csv(root / "billing.csv", infer_schema=False)
+    sorted_bills = bills.sort("账期", "户号") if order == "month" else bills.reverse()
+    sorted_bills.write_csv(root / "billing.csv")
+    again = run_score(load_dataset(root), Config())
+    assert str(again.period_end) == "2025-12-01"
+    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
+
+
+def test_a_latest_month_billed_only_to_an_orphan_is_not_the_period_end(tmp_path, run):
+    root = write_dataset(tmp_path)
+    bills = pl.read_csv(root / "billing.csv", infer_schema=False)
+    orphan = pl.DataFrame({"户号": ["Z"], "账期": ["2026-01"], "有功电量": ["5"]})
+    pl.concat([bills, orphan], how="diagonal").write_csv(root / "billing.csv")
+    again = run_score(load_dataset(root), Config())
+    assert str(again.period_end) == "2025-12-01"
+    assert again.rows_rejected == {"billing": 1}
+    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))

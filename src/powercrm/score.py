@@ -17,12 +17,13 @@ from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
-from powercrm.io.readers import Dataset
+from powercrm.io.readers import Dataset, LoadedTable, tail_values
 from powercrm.io.usable import keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
 
+_GUESS_ROWS = 100_000
 SCORING_ATTRIBUTES = ["customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTES]
 
 
@@ -73,9 +74,7 @@ def run_score(
     for name in ("billing", "load", "load_interval", "events"):
         if name in dataset:
             tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
-    # the period column alone, before the row checks that parse every customer_id: E's first guess
-    latest = dataset["billing"].lf.select(pl.col("period").max()).collect(engine="streaming").item()
-    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest)
+    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=_latest_billed(dataset["billing"]))
     weights = global_weights(cfg.weights)
     events = tables.get("events")
     per_customer_events = event_counts(events, indicators.period_end) if events is not None else None
@@ -98,6 +97,17 @@ def run_score(
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
     return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable.rejects, rows_in, rejected)
+
+
+def _latest_billed(billing: LoadedTable) -> dt.date | None:
+    """E's first guess (the indicator stage checks it): the latest period of a Parquet or Excel table
+    (one column read), or of the first and last rows of a CSV export, which would be parsed whole
+    again for the exact figure; an export sorted by customer or by month has it at one end."""
+    if billing.text_file is None:
+        return billing.lf.select(pl.col("period").max()).collect(engine="streaming").item()
+    head = billing.lf.head(_GUESS_ROWS).select(pl.col("period").max()).collect().item()
+    tail = tail_values(billing, "period")
+    return max((p for p in (head, tail.max() if tail is not None else None) if p is not None), default=None)
 
 
 def _counts(table: pl.DataFrame, column: str, order: tuple[str, ...]) -> dict[str, int]:

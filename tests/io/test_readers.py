@@ -20,6 +20,7 @@ from powercrm.io.readers import (
     normalize_encoding,
     raw_name,
     read_table,
+    tail_values,
 )
 from powercrm.io.schema import BILLING, CUSTOMERS, LOAD, SUPPLY
 from tests.conftest import (
@@ -733,3 +734,13 @@ def test_monthly_load_table(tmp_path):
     assert typed(t).select("customer_id", "period", "avg_load_kw", "max_load_kw").row(0) == (
         "0033001234", D(2024, 1, 1), 1200.5, 3000.0
     )
+
+
+def test_tail_values_read_the_end_of_a_csv_table_as_the_reader_does(tmp_path):
+    rows = "\n".join(f"C{i},2024/{i % 12 + 1}" for i in range(5000))
+    (tmp_path / "billing.csv").write_text("户号,账期,有功电量\n" + rows.replace("\n", ",1\n") + ",1\n", encoding="utf-8")
+    table = read_table(BILLING, tmp_path / "billing.csv")
+    tail = tail_values(table, "period", size=200)
+    assert 0 < tail.len() < 5000 and tail.null_count() == 0
+    assert tail[-1] == dt.date(2024, 4999 % 12 + 1, 1)
+    assert tail_values(table, "period", size=1 << 20).len() == 5000

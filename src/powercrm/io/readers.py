@@ -55,6 +55,9 @@ class LoadedTable:
     encoding: str | None = None
     delimiter: str | None = None
     fallible: list[str] = field(default_factory=list)
+    # CSV only: the UTF-8 file scanned (a transcoded copy of a GBK export) and canonical -> source header
+    text_file: Path | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -80,6 +83,25 @@ class LoadedTable:
     def typed(self) -> pl.LazyFrame:
         """The rows with canonical typed columns, raw text dropped (row problems not yet removed)."""
         return self.lf.drop([raw_name(c) for c in self.fallible])
+
+
+def tail_values(t: LoadedTable, column: str, size: int = 1 << 20) -> pl.Series | None:
+    """The values of `column` in the last `size` bytes of a CSV table, parsed as the reader parses
+    them (None when the table is not CSV or the tail cannot be read): a cheap look at the end of an
+    export, e.g. for the latest billing period of a file sorted by month."""
+    if t.text_file is None or column not in t.headers:
+        return None
+    with t.text_file.open("rb") as fh:
+        header = fh.readline()
+        fh.seek(max(fh.tell(), t.text_file.stat().st_size - size))
+        tail = fh.read()
+    tail = tail[tail.find(b"\n") + 1 :] if len(tail) >= size else tail
+    try:
+        raw = pl.read_csv(header + tail, separator=t.delimiter or ",", infer_schema=False, columns=[t.headers[column]])
+    except pl.exceptions.PolarsError:
+        return None
+    col = t.table.column(column)
+    return raw.select(parse.parse(col, pl.col(t.headers[column]), pl.String()).alias(column)).to_series()
 
 
 @dataclass
@@ -246,7 +268,7 @@ def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str,
         truncate_ragged_lines=True,
         raise_if_empty=False,
     )
-    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, 2
+    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, source
 
 
 def _first_row_numbers(path: Path) -> dict[str, int]:
@@ -319,7 +341,7 @@ def read_table(
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     suffix = path.suffix.lower()
-    enc = delim = None
+    enc = delim = text_file = None
     if path.is_dir() or suffix in (".parquet", ".pq"):
         try:
             lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
@@ -330,7 +352,8 @@ def read_table(
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         lf, first_row = _read_excel(path, table, aliases)
     elif suffix in (".csv", ".txt", ""):
-        lf, enc, delim, first_row = _scan_csv(path, encoding)
+        lf, enc, delim, text_file = _scan_csv(path, encoding)
+        first_row = 2
     else:
         raise InputError(f"{path}: unsupported file type {suffix!r} (use .csv, .parquet or .xlsx)")
 
@@ -366,7 +389,8 @@ def read_table(
     missing = [c for c in table.required_columns if c not in present]
     if table.name == "supply" and not ({"line_id", "area_id"} & present):
         missing.append("line_id or area_id")
-    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible)
+    headers = {canonical: source for source, canonical in mapping.items()}
+    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers)
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
