@@ -68,6 +68,7 @@ class AuditData:
       avg_load_kw, max_load_kw, sorted by customer and month; or None.
     supply: supplied energy per line/area row, or None.
     duplicate_ids: customer_id with `archive_rows` (> 1), how often it appears in the archive as read.
+    results: frames computed once and read by several rules (U10's scores, the line-loss table).
     """
 
     archive_rows: pl.DataFrame
@@ -78,6 +79,7 @@ class AuditData:
     duplicate_ids: pl.LazyFrame
     present: Mapping[str, set[str]] | None = None
     notes: list[str] = field(default_factory=list)
+    results: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
     def customers(self) -> pl.LazyFrame:
@@ -117,70 +119,100 @@ def _archive_rows(customers: pl.LazyFrame) -> pl.DataFrame:
 
 
 def _by_customer(rows: pl.LazyFrame, archive: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """`_c`, period, `month`, `_k` (customer and month in one sortable key) and `columns` of the rows of
-    known customers (an orphan's are left out), sorted by customer and month; the rows of one
-    customer-month stay in source order.
+    """`_c`, period, `columns`, `active` and `_k` (customer and month in one sortable number) of the rows
+    of known customers (an orphan's are left out), in source order. Streamed: the 35 M customer ids are
+    never held in memory."""
+    ids = archive.lazy().select("customer_id", CUSTOMER, "active")
+    days = pl.col("period").to_physical().cast(pl.Int64) + 2**31
+    return (
+        rows.select("customer_id", "period", *columns)
+        .join(ids, on="customer_id", how="inner", maintain_order="left")
+        .select(CUSTOMER, "period", *columns, "active", (pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + days.cast(pl.UInt64)).alias(_KEY))
+        .collect(engine="streaming")
+    )
 
-    customer_id is looked up once per run of equal ids: an export sorted by customer has about one run per
-    customer, so 35 M rows cost a join of 1 M ids.
+
+def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per customer-month sorted by customer and month — the sums of its rows (`summed`, SPEC §2)
+    or its first row (usable_tables's rule for repeated load rows) — of active and of cancelled customers.
+
+    Each copy of 35 M rows costs seconds, so an export sorted by customer costs one filter: a
+    customer-month with one row listed in order is kept as it is; one with several rows keeps its first
+    row, which gets the sums. A row listed after a later month ("late") comes after every in-order row
+    of its customer-month, so that first row is an in-order one; when a late row has none, or many rows
+    are late (an export sorted by month, say), the rows are sorted stably first.
     """
-    frame = rows.select("customer_id", "period", *columns).collect(engine="streaming")
-    ids = frame.get_column("customer_id")
-    runs = ids.rle().struct.unnest().join(
-        archive.select("customer_id", CUSTOMER), left_on="value", right_on="customer_id", how="left", maintain_order="left"
-    )
-    customer = runs.get_column(CUSTOMER).gather(ids.rle_id())
-    month = month_index(pl.col("period"))
-    frame = (
-        frame.select(customer, "period", month.alias("month"), *columns)
-        .filter(pl.col(CUSTOMER).is_not_null())
-        .with_columns((pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + (pl.col("month").cast(pl.Int64) + 2**31).cast(pl.UInt64)).alias(_KEY))
-    )
-    # exports are usually sorted already; a stable sort keeps repeated customer-months in source order
-    return frame if frame.get_column(_KEY).is_sorted() else frame.sort(_KEY, maintain_order=True)
+    key = frame.get_column(_KEY)
+    # against the largest key before it, a row is late (smaller) or repeats an in-order customer-month
+    # (equal: the in-order keys are sorted); the first row of the month is found below
+    before = pl.concat([pl.Series([0], dtype=pl.UInt64), key.cum_max().head(-1)]) if frame.height else key  # keys are > 0
+    late, repeat = key < before, key == before
+    late_keys = key.filter(late)
+    if late_keys.len() > frame.height // 100:
+        return _one_per_month(_sorted(frame), summed)
+    odd_keys = key.filter(late | repeat).unique()
+    if odd_keys.is_empty():
+        return _split(frame)
+    # the rows of the customer-months with several rows, in source order, and the first row of each
+    at = key.is_in(odd_keys.implode()).arg_true()
+    rows = frame[at].with_columns(_at=at)
+    first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
+    if late_keys.len() and late.gather(first).any():
+        return _one_per_month(_sorted(frame), summed)
+    keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
+    if not summed:
+        return _split(frame, keep)
+    # with the group-by the sums always had (the order of the additions is that of the source rows)
+    sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
+    return _split(frame, keep, sums)
 
 
-def _monthly_sums(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per customer-month: the sums of its bills (SPEC §2). Only the few repeated customer-months
-    are grouped (with the group-by the sums always had); a group per month of 35 M took 5 s."""
-    key = pl.col(_KEY)
-    repeated = ((key == key.shift(1)) | (key == key.shift(-1))).fill_null(False)
-    flags = rows.select(repeated).to_series()
-    if not flags.any():
-        return rows.drop(_KEY)
-    summed = (
-        rows.filter(flags)
-        .group_by(CUSTOMER, "period")
-        .agg(pl.col("month", _KEY).first(), *(sum_or_null(c) for c in BILL_SUMS))
-        .select(rows.columns)
-        .sort(_KEY)
-    )
-    return rows.filter(~flags).merge_sorted(summed, key=_KEY).drop(_KEY)
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` sorted by customer and month, stably."""
+    order = frame.select(pl.arg_sort_by(_KEY, maintain_order=True)).to_series()
+    return frame.rechunk()[order]  # a gather from the hundreds of chunks of a streamed frame is 4× slower
 
 
-def _first_per_month(rows: pl.DataFrame) -> pl.DataFrame:
-    """The first row of each repeated customer-month (the rows of one customer-month are in source order)."""
-    return rows.filter((pl.col(_KEY) != pl.col(_KEY).shift(1)).fill_null(True)).drop(_KEY)
+def _split(frame: pl.DataFrame, keep: pl.Series | None = None, sums: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The `keep` rows (default all) of active and of cancelled customers, with `month`; the rows of
+    `sums` (`_at`, a row of `frame`, and BILL_SUMS) get its values."""
+    active = frame.get_column("active")
+    parts = []
+    for side in (active, ~active):
+        chosen = side if keep is None else side & keep
+        part = frame.filter(chosen).drop("active", _KEY)
+        if sums is not None:
+            here = sums.filter(side.gather(sums.get_column("_at")))
+            # a row's place in `part`: the chosen rows up to it
+            place = chosen.cum_sum().gather(here.get_column("_at")) - 1
+            part = part.with_columns(part.get_column(c).scatter(place, here.get_column(c)) for c in BILL_SUMS)
+        parts.append(_with_months(part))
+    return parts[0], parts[1]
+
+
+def _with_months(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `month`. dt.year and dt.month of 35 M dates take 1.5 s; a lookup by day in the few
+    days the periods span takes a tenth of it."""
+    days = pl.col("period").to_physical()
+    first, last = frame.select(days.min().alias("first"), days.max().alias("last")).row(0)
+    if first is None:
+        return frame.with_columns(month=month_index(pl.col("period")))
+    calendar = pl.date_range(pl.lit(first).cast(pl.Date), pl.lit(last).cast(pl.Date), "1d", eager=True)
+    by_day = calendar.to_frame("day").select(month_index(pl.col("day"))).to_series()
+    return frame.with_columns(month=pl.lit(by_day).gather(days - first))
 
 
 def _monthly_load(tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame) -> pl.DataFrame | None:
-    """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row wins)."""
+    """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row
+    wins), of active customers."""
+    if "load_interval" not in tables:
+        return _one_per_month(_by_customer(tables["load"], archive, LOAD_COLUMNS), summed=False)[0] if "load" in tables else None
     monthly = None
     if "load" in tables:
-        monthly = _first_per_month(_by_customer(tables["load"], archive, LOAD_COLUMNS))
-    if "load_interval" not in tables:
-        return monthly
-    if monthly is not None:
-        with_ids = archive.lazy().select(CUSTOMER, "customer_id").join(monthly.lazy(), on=CUSTOMER).drop(CUSTOMER)
-    combined = combined_monthly_load(with_ids if monthly is not None else None, tables["load_interval"])
-    return _by_customer(combined, archive, LOAD_COLUMNS).drop(_KEY)
-
-
-def _split_active(frame: pl.DataFrame, archive: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    active = frame.select(pl.lit(archive.get_column("active")).gather(pl.col(CUSTOMER))).to_series()
-    if active.all():
-        return frame, frame.clear()
-    return frame.filter(active), frame.filter(~active)
+        first = pl.concat(_one_per_month(_by_customer(tables["load"], archive, LOAD_COLUMNS), summed=False))
+        monthly = archive.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
+    readings = _by_customer(combined_monthly_load(monthly, tables["load_interval"]), archive, LOAD_COLUMNS)
+    return _one_per_month(readings, summed=False)[0]
 
 
 def prepare(dataset: Dataset) -> AuditData:
@@ -200,10 +232,8 @@ def build(
     row, an orphan is left out). `present` names the columns each input file really had; `archive_ids`
     is the customer_id of every archive row as read, for A04."""
     archive = _archive_rows(tables["customers"])
-    months, cancelled = _split_active(_monthly_sums(_by_customer(tables["billing"], archive, BILL_SUMS)), archive)
+    months, cancelled = _one_per_month(_by_customer(tables["billing"], archive, BILL_SUMS), summed=True)
     load = _monthly_load(tables, archive)
-    if load is not None:
-        load = _split_active(load, archive)[0]
     duplicate_ids = pl.DataFrame(schema={"customer_id": pl.String, "archive_rows": pl.Int64})
     if archive_ids is not None:
         duplicate_ids = (
