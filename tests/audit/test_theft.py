@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import polars as pl
 import pytest
 
+from powercrm.audit.theft import _CustomerSums, _first_strongest
 from tests.audit.frames import audit, bills, customer, found
 from tests.audit.theft_synth import synthetic_theft
 from tests.audit.u10_eval import evaluate
@@ -88,3 +91,37 @@ def test_a_customers_own_strong_season_is_not_a_drop(tmp_path):
     season = [2.5 if i % 12 in (5, 6, 7, 8) else 0.35 for i in range(MONTHS)]
     result = area(tmp_path, {"C0": season}, n=1)
     assert found(result) == [] and result.suspects["score"].item() < 20
+
+
+@pytest.mark.parametrize("lengths", [[3, 1, 36, 5], [3, 130, 5]])  # 128 values and more: polars sums pairwise
+def test_customer_sums_are_the_window_sums(lengths):
+    rng = np.random.default_rng(len(lengths))
+    frame = pl.DataFrame({"_c": np.repeat(np.arange(len(lengths)), lengths).astype(np.uint32)})
+    values = {"x": pl.Series(rng.normal(size=frame.height) * 10.0 ** rng.integers(-3, 6, frame.height))}
+    values["with_null"] = values["x"].scatter([1, 7], None)
+    sums = _CustomerSums(frame)
+    for name, x in values.items():
+        window = frame.with_columns(x=x).select(
+            before=pl.col("x").cum_sum().shift(1, fill_value=0.0).over("_c"), total=pl.col("x").sum().over("_c")
+        )
+        assert sums.before(x.alias(name)).to_list() == window["before"].to_list()
+        assert sums.total(x.alias(name)).to_list() == window["total"].to_list()
+        at = np.array([0, frame.height - 1])
+        assert sums.before(x.alias(name), at).to_list() == window["before"].gather(at).to_list()
+
+
+def test_the_onset_is_the_first_of_the_strongest_most_significant_splits():
+    # what `sort_by("_strength", "z").last()` per customer picked
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pl.DataFrame(
+        {
+            "_c": np.repeat(np.arange(n // 30), 30).astype(np.uint32),
+            "_strength": rng.integers(0, 3, n) / 2,
+            "z": pl.Series(rng.integers(0, 3, n) / 1.0).scatter(rng.choice(n, n // 5, replace=False), None),
+            "i": np.arange(n),
+        }
+    )
+    picked = frame.group_by("_c", maintain_order=True).agg(pl.all().sort_by("_strength", "z").last())
+    rows = _first_strongest(*(frame[c].to_numpy() for c in ("_c", "_strength", "z")))
+    assert frame["i"].gather(rows).to_list() == picked["i"].to_list()

@@ -22,6 +22,9 @@ ranked inspection list (SPEC §7).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
 import polars as pl
 
 from powercrm.audit.config import AuditConfig
@@ -34,6 +37,9 @@ MIN_HISTORY = 6  # months before an onset: the baseline the fall is measured aga
 NOISE_FLOOR = 0.05  # smallest month-to-month noise assumed (share of the usual level), so flat series give finite z
 
 EVIDENCE_DECIMALS = {"drop": 3, "yoy_drop": 3, "z": 2, "zero_share": 2, "volatility_ratio": 2, "reactive_ratio": 2}
+
+PEERS = {0: "area", 1: "line", 2: "none"}  # what a customer's series was compared with, by code
+ONSET_SLICE_ROWS = 2_000_000  # customer-months per slice of the onset search
 
 # what is kept of the onset split
 ONSET_FEATURES = [CUSTOMER, "period", "drop", "yoy_drop", "z", "zero_share", "zero_before", "volatility_ratio", "reactive_ratio"]
@@ -62,67 +68,174 @@ def _clip01(e: pl.Expr) -> pl.Expr:
     return e.clip(0.0, 1.0).fill_null(0.0).fill_nan(0.0)
 
 
-def _peer_trend(key: str, min_customers: int) -> pl.Expr:
-    """Median x of the customers sharing `key` (area or line) in the month, where there are enough."""
-    group = [key, "period"]
-    trend = pl.col("x").median().over(group)
-    return pl.when(pl.col(key).is_not_null() & (pl.len().over(group) >= min_customers) & (trend > 0)).then(trend)
+class _Relative:
+    """Step 1 and 2 of the docstring: y = (kWh / own level) / peer trend, per customer-month of the scored
+    customers (at least `min_months` billed months and a level above 0).
 
+    Only the peer trends need other customers' rows: they are computed once, as tables by area (line)
+    and month; `series` then gives y for any slice of customers.
+    """
 
-def _relative_series(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
-    """Monthly y = (kWh / own median) / peer trend and y_lag, y twelve months earlier, per scored customer,
-    sorted by customer and month. Window expressions only: no self-join of the monthly table."""
-    c = cfg.U10
-    cid = CUSTOMER
-    # areas and lines by number: the peer medians group 35 M customer-months by them
-    series = (
-        data.archive(data.months.select(cid, "period", "month", "kwh", "kvarh"), area_id=pl.col("area_id").rank("dense"), line_id=pl.col("line_id").rank("dense"))
+    def __init__(self, data: AuditData, cfg: AuditConfig) -> None:
+        c = cfg.U10
+        self.months = data.months.collect()
+        size = data.archive_rows.height
         # the usual level is the median of the months with consumption: a meter stopped for most of
         # the series must still have a level to fall from
-        .with_columns(_n=pl.len().over(cid), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median().over(cid))
-        .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
-        .with_columns(x=(pl.col("kwh") / pl.col("_level")).clip(lower_bound=0.0))
-        .with_columns(_area=_peer_trend("area_id", c.peer_min_customers), _line=_peer_trend("line_id", c.peer_min_customers))
-    )
-    trend = pl.coalesce("_area", "_line", pl.lit(1.0))
-    peer = pl.when(pl.col("_area").is_not_null()).then(pl.lit("area")).when(pl.col("_line").is_not_null()).then(pl.lit("line"))
-    # twelve rows back is twelve calendar months back unless the customer has a gap in between
-    year_back = lag(pl.col("month"), 12) == pl.col("month") - 12
-    return series.with_columns(y=pl.col("x") / trend, peer=peer.otherwise(pl.lit("none"))).with_columns(
-        y_lag=pl.when(year_back).then(lag(pl.col("y"), 12))
-    )
+        levels = (
+            self.months.lazy()
+            .group_by(CUSTOMER)
+            .agg(_n=pl.len(), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median())
+            .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
+            .collect()
+        )
+        self.level = pl.repeat(None, size, dtype=pl.Float64, eager=True).scatter(levels.get_column(CUSTOMER), levels.get_column("_level"))
+        first, last = self.months.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).row(0)
+        self.first, self.span = first or 0, 1 if first is None else last - first + 1
+        # areas and lines by number; each area-month is one number, its cell: the medians are grouped by
+        # it and looked up by it in a table of every cell (3× faster than windows over area and period)
+        self.code = {key: data.archive_rows.get_column(key).rank("dense") for key in ("area_id", "line_id")}
+        self.trend = {key: self._trends(key, c.peer_min_customers) for key in self.code}
+
+    def _customer(self, values: pl.Series) -> pl.Expr:
+        return pl.lit(values).gather(pl.col(CUSTOMER))
+
+    def _cell(self, key: str) -> pl.Expr:
+        return self._customer(self.code[key]).cast(pl.Int64) * self.span + pl.col("month") - self.first
+
+    def _x(self) -> pl.Expr:
+        return (pl.col("kwh") / self._customer(self.level)).clip(lower_bound=0.0)
+
+    def _trends(self, key: str, min_customers: int) -> pl.Series:
+        """Median x of the customers sharing the area (line) in the month, where there are enough, by cell."""
+        medians = (
+            self.months.lazy()
+            .filter(self._customer(self.level).is_not_null())
+            .select(_cell=self._cell(key), _x=self._x())
+            .filter(pl.col("_cell").is_not_null())
+            .group_by("_cell")
+            .agg(_trend=pl.col("_x").median(), _n=pl.len())
+            .filter((pl.col("_n") >= min_customers) & (pl.col("_trend") > 0))
+            .collect()
+        )
+        cells = ((self.code[key].max() or 0) + 1) * self.span
+        return pl.repeat(None, cells, dtype=pl.Float64, eager=True).scatter(medians.get_column("_cell"), medians.get_column("_trend"))
+
+    def series(self, months: pl.DataFrame) -> pl.DataFrame:
+        """`months` (whole customers) of the scored customers with y, y_lag (y twelve months earlier) and
+        peer (what y was compared with: 0 area, 1 line, 2 none)."""
+        area, line = (
+            pl.when(self._customer(self.code[k]).is_not_null()).then(pl.lit(self.trend[k]).gather(self._cell(k).fill_null(0)))
+            for k in ("area_id", "line_id")
+        )
+        trend = pl.coalesce(area, line, pl.lit(1.0))
+        peer = pl.when(area.is_not_null()).then(0).when(line.is_not_null()).then(1).otherwise(2)
+        # twelve rows back is twelve calendar months back unless the customer has a gap in between
+        year_back = lag(pl.col("month"), 12) == pl.col("month") - 12
+        return (
+            months.lazy()
+            .filter(self._customer(self.level).is_not_null())
+            .select(CUSTOMER, "period", "month", "kwh", "kvarh", y=self._x() / trend, peer=peer.cast(pl.UInt8))
+            .with_columns(y_lag=pl.when(year_back).then(lag(pl.col("y"), 12)))
+            .collect()
+        )
 
 
-def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
-    """Every candidate onset with its statistics, from cumulative sums per customer (no loop).
+class _CustomerSums:
+    """Sums over each customer's rows of a frame sorted by customer: `before(x)`, the sum of x over the
+    customer's rows before each row, and `total(x)`, over all of them (at the rows `at`, default every
+    row); `place`, a row's place among its customer's rows, and `count`, their number.
 
-    Row k of a customer with N months splits it into k months before and N − k from this one on.
+    These are the numbers of `cum_sum().shift(1, fill_value=0.0).over(customer)` and
+    `sum().over(customer)` — the additions run along a customer's rows in order, as polars's do (its
+    sums of 128 values and more are pairwise: those totals are taken from polars) — from a
+    customer × row array: a window per customer took 6 s per value at 1 M customers.
     """
-    cid = CUSTOMER
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        customer = frame.get_column(CUSTOMER).to_numpy()
+        starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(customer) else np.zeros(0, np.int64)
+        count = np.diff(np.r_[starts, len(customer)])
+        self.customers, self.width = len(starts), int(count.max()) + 1 if len(count) else 1
+        row = np.repeat(np.arange(len(starts)), count)
+        self.place = np.arange(len(customer)) - starts[row]
+        self.count = count[row]
+        # a customer's k-th cell holds the sum of its first k values
+        self.cell = row * self.width + self.place
+        self.last = self.cell - self.place + self.count
+        self._running: dict[str, np.ndarray] = {}
+
+    def _sums(self, x: pl.Series) -> np.ndarray:
+        if x.name not in self._running:
+            grid = np.zeros((self.customers, self.width))
+            grid.ravel()[self.cell + 1] = x.to_numpy()
+            self._running[x.name] = np.cumsum(grid, axis=1).ravel()
+        return self._running[x.name]
+
+    def _window(self, x: pl.Series, e: pl.Expr, at: np.ndarray | None) -> pl.Series:
+        values = self.frame.select(CUSTOMER).with_columns(x.alias("_x")).select(e.over(CUSTOMER)).to_series()
+        return values if at is None else values.gather(at)
+
+    def before(self, x: pl.Series, at: np.ndarray | None = None) -> pl.Series:
+        if x.null_count():  # nulls are skipped by cum_sum: the window keeps that rule
+            return self._window(x, pl.col("_x").cum_sum().shift(1, fill_value=0.0), at)
+        return pl.Series(self._sums(x)[self.cell if at is None else self.cell[at]])
+
+    def total(self, x: pl.Series, at: np.ndarray | None = None) -> pl.Series:
+        if x.null_count() or self.width > 128:
+            return self._window(x, pl.col("_x").sum(), at)
+        return pl.Series(self._sums(x)[self.last if at is None else self.last[at]])
+
+
+def _first_strongest(customer: np.ndarray, strength: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Per customer (rows sorted by customer), the row with the strongest fall, then (a NaN z counting as
+    the smallest) the most significant, then the first: the row `sort_by(strength, z).last()` picked."""
+    if not len(customer):
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
+    segment = np.cumsum(np.r_[True, customer[1:] != customer[:-1]]) - 1
+    strongest = strength == np.maximum.reduceat(strength, starts)[segment]
+    significance = np.where(strongest & ~np.isnan(z), z, -np.inf)
+    top = np.maximum.reduceat(significance, starts)[segment]
+    best = np.flatnonzero(strongest & ((z == top) | (np.isnan(z) & (top == -np.inf))))
+    return best[np.r_[True, segment[best][1:] != segment[best][:-1]]]
+
+
+def _onsets(series: pl.DataFrame, recent_months: int) -> pl.DataFrame:
+    """The onset of each customer of `series` (sorted by customer and month): the candidate split with the
+    strongest fall, then the most significant one, then the earliest (as `sort_by(...).last()` picked),
+    with its statistics (ONSET_FEATURES).
+
+    Row k of a customer with N months splits it into k months before and N − k from this one on; every
+    statistic of every split comes from sums over the rows before it and over all rows (no loop). The
+    fall and its significance are needed at every split, the other signals at the onset only.
+    """
     y = pl.col("y")
     year_ago = pl.col("y_lag")
     has_lag = year_ago.is_not_null() & y.is_not_null()
     ratio = pl.when(pl.col("kwh") > 0).then(pl.col("kvarh") / pl.col("kwh"))
     step = (y - lag(y)).abs().fill_null(0.0)  # month-to-month change, 0 for the first month
-    sums = {
-        "s": y,
-        "q": y * y,
-        "zero": (pl.col("kwh") == 0).cast(pl.Float64),
-        "step": step,
-        "react": ratio.fill_null(0.0),
-        "react_n": ratio.is_not_null().cast(pl.Float64),
-        "yoy_now": pl.when(has_lag).then(y).otherwise(0.0),
-        "yoy_then": pl.when(has_lag).then(year_ago).otherwise(0.0),
-        "yoy_n": has_lag.cast(pl.Float64),
-    }
-    frame = series.with_columns(
-        _n1=pl.int_range(pl.len()).over(cid).cast(pl.Float64),
-        _n=pl.len().over(cid).cast(pl.Float64),
-        _step=step,
-        # b_x: sum of x over the months before this one; t_x: over all months
-        **{f"b_{k}": e.cum_sum().shift(1, fill_value=0.0).over(cid) for k, e in sums.items()},
-        **{f"t_{k}": e.sum().over(cid) for k, e in sums.items()},
-    ).with_columns(
+    values = series.select(
+        s=y,
+        q=y * y,
+        zero=(pl.col("kwh") == 0).cast(pl.Float64),
+        step=step,
+        react=ratio.fill_null(0.0),
+        react_n=ratio.is_not_null().cast(pl.Float64),
+        yoy_now=pl.when(has_lag).then(y).otherwise(0.0),
+        yoy_then=pl.when(has_lag).then(year_ago).otherwise(0.0),
+        yoy_n=has_lag.cast(pl.Float64),
+    )
+    sums = _CustomerSums(series)
+    # b_x: sum of x over the months before this one; t_x: over all months
+    frame = series.select(CUSTOMER, "period").with_columns(
+        _at=pl.int_range(pl.len(), dtype=pl.get_index_type()),
+        _n1=pl.Series(sums.place, dtype=pl.Float64),
+        _n=pl.Series(sums.count, dtype=pl.Float64),
+        **{f"b_{k}": sums.before(values.get_column(k)) for k in ("s", "q", "yoy_now", "yoy_then", "yoy_n")},
+        **{f"t_{k}": sums.total(values.get_column(k)) for k in ("s", "yoy_now", "yoy_then", "yoy_n")},
+    ).lazy().with_columns(
         # y_{k}: sum over the first year from this month on (the prefix 12 months ahead minus this one's)
         **{
             f"y_{k}": lag(pl.col(f"b_{k}"), -12).fill_null(pl.col(f"t_{k}")) - pl.col(f"b_{k}")
@@ -137,23 +250,41 @@ def _splits(series: pl.LazyFrame, recent_months: int) -> pl.LazyFrame:
     mean1, mean2 = pl.col("b_s") / n1, after("s") / n2
     sd1 = (pl.col("b_q") / n1 - mean1.pow(2)).clip(lower_bound=0.0).sqrt()
     noise = pl.max_horizontal(sd1, mean1 * NOISE_FLOOR, pl.lit(1e-9))
-    # volatility per month on each side; the first month after the split carries the step itself, so it is left out
-    vol1 = pl.col("b_step") / (n1 - 1)
-    vol2 = (after("step") - pl.col("_step")) / (n2 - 1)
     yoy_known = pl.col("y_yoy_n") >= recent_months
-    features = frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months)).with_columns(
-        drop=1 - mean2 / mean1,
-        yoy_drop=pl.when(yoy_known).then(1 - pl.col("y_yoy_now") / pl.col("y_yoy_then")),
-        z=(mean1 - mean2) / (noise * (1 / n1 + 1 / n2).sqrt()),
-        zero_share=after("zero") / n2,
-        zero_before=pl.col("b_zero") / n1,
-        volatility_ratio=(vol2 / mean2.clip(lower_bound=1e-9)) / (vol1 / mean1).clip(lower_bound=NOISE_FLOOR),
-        reactive_ratio=(after("react") / after("react_n")) / (pl.col("b_react") / pl.col("b_react_n")),
-    )
     # 0/0 and x/0 (no reactive energy after the onset, a single month after it) are unknown, not numbers
-    ratios = ["drop", "yoy_drop", "z", "volatility_ratio", "reactive_ratio"]
-    return features.with_columns(
-        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in ratios
+    known = lambda c: pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)  # noqa: E731
+    splits = (
+        frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months))
+        .with_columns(
+            drop=1 - mean2 / mean1,
+            yoy_drop=pl.when(yoy_known).then(1 - pl.col("y_yoy_now") / pl.col("y_yoy_then")),
+            z=(mean1 - mean2) / (noise * (1 / n1 + 1 / n2).sqrt()),
+            mean1=mean1,
+            mean2=mean2,
+        )
+        .with_columns(known(c) for c in ("drop", "yoy_drop", "z"))
+        # a fall that the same months of the year before also show is the customer's own season, not a fall
+        .with_columns(_strength=_drop_signal(pl.min_horizontal("drop", "yoy_drop")))
+    )
+    splits = splits.collect()
+    onset = splits[_first_strongest(*(splits.get_column(c).to_numpy() for c in (CUSTOMER, "_strength", "z")))]
+    at = onset.get_column("_at").to_numpy()
+    # the other signals, at the onset only
+    side = {f"b_{k}": sums.before(values.get_column(k), at) for k in ("zero", "step", "react", "react_n")}
+    side |= {f"t_{k}": sums.total(values.get_column(k), at) for k in ("zero", "step", "react", "react_n")}
+    vol1 = pl.col("b_step") / (n1 - 1)
+    # volatility per month on each side; the first month after the split carries the step itself, so it is left out
+    vol2 = (after("step") - pl.col("_step")) / (n2 - 1)
+    return (
+        onset.with_columns(_step=values.get_column("step").gather(at), **side)
+        .with_columns(
+            zero_share=after("zero") / n2,
+            zero_before=pl.col("b_zero") / n1,
+            volatility_ratio=(vol2 / pl.col("mean2").clip(lower_bound=1e-9)) / (vol1 / pl.col("mean1")).clip(lower_bound=NOISE_FLOOR),
+            reactive_ratio=(after("react") / after("react_n")) / (pl.col("b_react") / pl.col("b_react_n")),
+        )
+        .with_columns(known(c) for c in ("volatility_ratio", "reactive_ratio"))
+        .select(ONSET_FEATURES)
     )
 
 
@@ -181,34 +312,57 @@ def _score(drop: pl.Expr) -> pl.Expr:
 
 
 def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
-    """Score and rank of every customer with enough billed months (`THEFT_SCHEMA`), best suspect first."""
+    """Score and rank of every customer with enough billed months (`THEFT_SCHEMA`), best suspect first.
+
+    Computed once per run and kept on `data`: the U10 rule and the inspection list both read it.
+    """
+    key = f"U10 {cfg.U10.model_dump_json()}"
+    if key not in data.results:
+        data.results[key] = _theft_scores(data, cfg)
+    return data.results[key].lazy()
+
+
+def _customer_slices(frame: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
+    """`frame` (sorted by customer) in slices of about `rows` rows, each customer's rows in one slice."""
+    customer = frame.get_column(CUSTOMER)
+    if frame.is_empty():
+        yield frame
+    start = 0
+    while start < frame.height:
+        end = frame.height if start + rows >= frame.height else int(customer.search_sorted(customer[start + rows], side="left"))
+        end = max(end, int(customer.search_sorted(customer[start], side="right")))
+        yield frame.slice(start, end - start)
+        start = end
+
+
+def _scored_slice(series: pl.DataFrame, recent_months: int) -> pl.DataFrame:
+    """The onset and signals, months scored and peer of each customer of a slice of the relative series."""
+    # the peer the series was compared with most often; on a tie the nearer (area, line, none) — a
+    # mode of the names left ties to hash order, which changed from run to run
+    count = {p: (pl.col("peer") == code).sum() for code, p in PEERS.items()}
+    nearest = pl.when((count["area"] >= count["line"]) & (count["area"] >= count["none"])).then(0).when(count["line"] >= count["none"]).then(1).otherwise(2)
+    months = series.group_by(CUSTOMER).agg(months=pl.len().cast(pl.Int64), peer=nearest)
+    return months.join(_onsets(series, recent_months), on=CUSTOMER, how="inner")
+
+
+def _theft_scores(data: AuditData, cfg: AuditConfig) -> pl.DataFrame:
     c = cfg.U10
-    series = _relative_series(data, cfg)
-    months = series.group_by(CUSTOMER).agg(
-        months=pl.len().cast(pl.Int64),
-        peer=pl.col("peer").mode().first(),
+    relative = _Relative(data, cfg)
+    # everything but the peer trends is customer-local: slice by slice, the sums of every split stay small
+    onset = pl.concat(
+        _scored_slice(relative.series(part), c.recent_months) for part in _customer_slices(relative.months, ONSET_SLICE_ROWS)
     )
-    # a fall that the same months of the year before also show is the customer's own season, not a fall
     drop = pl.min_horizontal("drop", "yoy_drop")
-    # the onset is the split with the strongest fall; among equally strong ones the most significant
-    onset = (
-        _splits(series, c.recent_months)
-        .select(*ONSET_FEATURES, _strength=_drop_signal(drop))
-        .group_by(CUSTOMER)
-        .agg(pl.all().sort_by("_strength", "z").last())
-        .with_columns(score=_score(drop))
-        .rename({"period": "onset"})
-    )
+    scored = onset.with_columns(score=_score(drop)).rename({"period": "onset"})
     # `_c` is in customer_id order
-    ranked = (
-        months.join(onset, on=CUSTOMER, how="inner")
-        .sort(["score", "drop", CUSTOMER], descending=[True, True, False])
-        .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    ranked = scored.sort(["score", "drop", CUSTOMER], descending=[True, True, False]).with_columns(
+        rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64), peer=pl.col("peer").replace_strict(PEERS, return_dtype=pl.String)
     )
     return (
-        data.archive(ranked)
+        data.archive(ranked.lazy())
         .select(THEFT_SCHEMA.names())
         .cast(THEFT_SCHEMA)  # type: ignore[arg-type]
+        .collect()
     )
 
 
