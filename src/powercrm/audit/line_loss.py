@@ -48,7 +48,16 @@ def _on(data: AuditData, key: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
 
 
 def line_loss(data: AuditData) -> pl.LazyFrame:
-    """Loss rate of every line and area in every billed month (`LINE_LOSS_SCHEMA`); empty without supply."""
+    """Loss rate of every line and area in every billed month (`LINE_LOSS_SCHEMA`); empty without supply.
+
+    Computed once per run and kept on `data`: L01 and the line-loss table both read it.
+    """
+    if "L01" not in data.results:
+        data.results["L01"] = _line_loss(data).collect()
+    return data.results["L01"].lazy()
+
+
+def _line_loss(data: AuditData) -> pl.LazyFrame:
     if data.supply is None:
         return pl.LazyFrame(schema=LINE_LOSS_SCHEMA)
     billed_periods = data.all_months.select("period").unique()
