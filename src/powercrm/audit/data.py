@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from powercrm.indicators.interval import combined_monthly_load
@@ -135,6 +136,7 @@ def _by_customer(rows: pl.LazyFrame, archive: pl.DataFrame, columns: list[str]) 
 def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per customer-month sorted by customer and month — the sums of its rows (`summed`, SPEC §2)
     or its first row (usable_tables's rule for repeated load rows) — of active and of cancelled customers.
+    `frame` is the caller's to give away: it is released as soon as it is filtered.
 
     Each copy of 35 M rows costs seconds, so an export sorted by customer costs one filter: a
     customer-month with one row listed in order is kept as it is; one with several rows keeps its first
@@ -150,44 +152,49 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.
     late_keys = key.filter(late)
     if late_keys.len() > frame.height // 100:
         return _one_per_month(_sorted(frame), summed)
+    keep, sums = None, None
     odd_keys = key.filter(late | repeat).unique()
-    if odd_keys.is_empty():
-        return _split(frame)
-    # the rows of the customer-months with several rows, in source order, and the first row of each
-    at = key.is_in(odd_keys.implode()).arg_true()
-    rows = frame[at].with_columns(_at=at)
-    first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
-    if late_keys.len() and late.gather(first).any():
-        return _one_per_month(_sorted(frame), summed)
-    keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
-    if not summed:
-        return _split(frame, keep)
-    # with the group-by the sums always had (the order of the additions is that of the source rows)
-    sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
-    return _split(frame, keep, sums)
+    if not odd_keys.is_empty():
+        # the rows of the customer-months with several rows, in source order, and the first row of each
+        at = key.is_in(odd_keys.implode()).arg_true()
+        rows = frame[at].with_columns(_at=at)
+        first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
+        if late_keys.len() and late.gather(first).any():
+            return _one_per_month(_sorted(frame), summed)
+        keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
+        if summed:
+            # with the group-by the sums always had (the order of the additions is that of the source rows)
+            sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
+    active = frame.get_column("active")
+    parts = []
+    for side in (active, ~active):
+        chosen = side if keep is None else side & keep
+        # the sums of this side, and the row each replaces: its place among the chosen rows
+        here = None if sums is None else sums.filter(side.gather(sums.get_column("_at")))
+        place = None if here is None else chosen.cum_sum().gather(here.get_column("_at")) - 1
+        parts.append((frame.filter(chosen).drop("active", _KEY), here, place))
+    del frame, key, before, active
+    return tuple(_with_months(_patched(part, here, place)) for part, here, place in parts)  # type: ignore[return-value]
+
+
+def _patched(part: pl.DataFrame, sums: pl.DataFrame | None, place: pl.Series | None) -> pl.DataFrame:
+    """`part` with the values of `sums` at the rows `place`, one column at a time (each copy of a 35 M-row
+    column is released before the next); a column whose sums are its values already is left alone."""
+    if sums is None or place is None:
+        return part
+    for c in BILL_SUMS:
+        old, new = part.get_column(c), sums.get_column(c)
+        kept = old.gather(place)
+        if not (kept.null_count() or new.null_count()) and np.array_equal(kept.to_numpy().view(np.uint64), new.to_numpy().view(np.uint64)):
+            continue
+        part = part.with_columns(old.scatter(place, new))
+    return part
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` sorted by customer and month, stably."""
     order = frame.select(pl.arg_sort_by(_KEY, maintain_order=True)).to_series()
     return frame.rechunk()[order]  # a gather from the hundreds of chunks of a streamed frame is 4× slower
-
-
-def _split(frame: pl.DataFrame, keep: pl.Series | None = None, sums: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The `keep` rows (default all) of active and of cancelled customers, with `month`; the rows of
-    `sums` (`_at`, a row of `frame`, and BILL_SUMS) get its values."""
-    active = frame.get_column("active")
-    parts = []
-    for side in (active, ~active):
-        chosen = side if keep is None else side & keep
-        part = frame.filter(chosen).drop("active", _KEY)
-        if sums is not None:
-            here = sums.filter(side.gather(sums.get_column("_at")))
-            # a row's place in `part`: the chosen rows up to it
-            place = chosen.cum_sum().gather(here.get_column("_at")) - 1
-            part = part.with_columns(part.get_column(c).scatter(place, here.get_column(c)) for c in BILL_SUMS)
-        parts.append(_with_months(part))
-    return parts[0], parts[1]
 
 
 def _with_months(frame: pl.DataFrame) -> pl.DataFrame:

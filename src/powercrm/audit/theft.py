@@ -142,14 +142,15 @@ class _Relative:
 
 
 class _CustomerSums:
-    """Sums over each customer's rows of a frame sorted by customer: `before(x)`, the sum of x over the
-    customer's rows before each row, and `total(x)`, over all of them (at the rows `at`, default every
-    row); `place`, a row's place among its customer's rows, and `count`, their number.
+    """Sums over each customer's rows of a frame sorted by customer: `sums(x)` gives the sum of x over the
+    customer's rows before each row and over all of them (at the rows `at`, default every row);
+    `place`, a row's place among its customer's rows, and `count`, their number.
 
     These are the numbers of `cum_sum().shift(1, fill_value=0.0).over(customer)` and
     `sum().over(customer)` — the additions run along a customer's rows in order, as polars's do (its
-    sums of 128 values and more are pairwise: those totals are taken from polars) — from a
-    customer × row array: a window per customer took 6 s per value at 1 M customers.
+    sums of 128 values and more are pairwise: those totals are taken from polars, as is any x with a
+    null) — from a customer × row array: a window per customer took 6 s per value at 1 M customers.
+    One array serves every x (fresh memory costs page faults, 5 µs each on this kind of machine).
     """
 
     def __init__(self, frame: pl.DataFrame) -> None:
@@ -157,35 +158,31 @@ class _CustomerSums:
         customer = frame.get_column(CUSTOMER).to_numpy()
         starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(customer) else np.zeros(0, np.int64)
         count = np.diff(np.r_[starts, len(customer)])
-        self.customers, self.width = len(starts), int(count.max()) + 1 if len(count) else 1
+        width = int(count.max()) + 1 if len(count) else 1
         row = np.repeat(np.arange(len(starts)), count)
         self.place = np.arange(len(customer)) - starts[row]
         self.count = count[row]
         # a customer's k-th cell holds the sum of its first k values
-        self.cell = row * self.width + self.place
+        self.cell = row * width + self.place
         self.last = self.cell - self.place + self.count
-        self._running: dict[str, np.ndarray] = {}
-
-    def _sums(self, x: pl.Series) -> np.ndarray:
-        if x.name not in self._running:
-            grid = np.zeros((self.customers, self.width))
-            grid.ravel()[self.cell + 1] = x.to_numpy()
-            self._running[x.name] = np.cumsum(grid, axis=1).ravel()
-        return self._running[x.name]
+        self.pairwise = width > 128
+        self._grid = np.empty((len(starts), width))
 
     def _window(self, x: pl.Series, e: pl.Expr, at: np.ndarray | None) -> pl.Series:
         values = self.frame.select(CUSTOMER).with_columns(x.alias("_x")).select(e.over(CUSTOMER)).to_series()
         return values if at is None else values.gather(at)
 
-    def before(self, x: pl.Series, at: np.ndarray | None = None) -> pl.Series:
-        if x.null_count():  # nulls are skipped by cum_sum: the window keeps that rule
-            return self._window(x, pl.col("_x").cum_sum().shift(1, fill_value=0.0), at)
-        return pl.Series(self._sums(x)[self.cell if at is None else self.cell[at]])
-
-    def total(self, x: pl.Series, at: np.ndarray | None = None) -> pl.Series:
-        if x.null_count() or self.width > 128:
-            return self._window(x, pl.col("_x").sum(), at)
-        return pl.Series(self._sums(x)[self.last if at is None else self.last[at]])
+    def sums(self, x: pl.Series, at: np.ndarray | None = None) -> tuple[pl.Series, pl.Series]:
+        if x.null_count():  # nulls are skipped by cum_sum: the windows keep that rule
+            return (self._window(x, pl.col("_x").cum_sum().shift(1, fill_value=0.0), at), self._window(x, pl.col("_x").sum(), at))
+        grid = self._grid.ravel()
+        grid.fill(0.0)
+        grid[self.cell + 1] = x.to_numpy()
+        np.cumsum(self._grid, axis=1, out=self._grid)
+        before = pl.Series(grid[self.cell if at is None else self.cell[at]])
+        if self.pairwise:
+            return before, self._window(x, pl.col("_x").sum(), at)
+        return before, pl.Series(grid[self.last if at is None else self.last[at]])
 
 
 def _first_strongest(customer: np.ndarray, strength: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -229,12 +226,14 @@ def _onsets(series: pl.DataFrame, recent_months: int) -> pl.DataFrame:
     )
     sums = _CustomerSums(series)
     # b_x: sum of x over the months before this one; t_x: over all months
+    totals = {}
+    for k in ("s", "q", "yoy_now", "yoy_then", "yoy_n"):
+        totals[f"b_{k}"], totals[f"t_{k}"] = sums.sums(values.get_column(k))
     frame = series.select(CUSTOMER, "period").with_columns(
         _at=pl.int_range(pl.len(), dtype=pl.get_index_type()),
         _n1=pl.Series(sums.place, dtype=pl.Float64),
         _n=pl.Series(sums.count, dtype=pl.Float64),
-        **{f"b_{k}": sums.before(values.get_column(k)) for k in ("s", "q", "yoy_now", "yoy_then", "yoy_n")},
-        **{f"t_{k}": sums.total(values.get_column(k)) for k in ("s", "yoy_now", "yoy_then", "yoy_n")},
+        **totals,
     ).lazy().with_columns(
         # y_{k}: sum over the first year from this month on (the prefix 12 months ahead minus this one's)
         **{
@@ -253,9 +252,9 @@ def _onsets(series: pl.DataFrame, recent_months: int) -> pl.DataFrame:
     yoy_known = pl.col("y_yoy_n") >= recent_months
     # 0/0 and x/0 (no reactive energy after the onset, a single month after it) are unknown, not numbers
     known = lambda c: pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)  # noqa: E731
+    # computed at every row and then filtered: filtering the sums first copied them all
     splits = (
-        frame.filter((n1 >= MIN_HISTORY) & (n2 >= recent_months))
-        .with_columns(
+        frame.with_columns(
             drop=1 - mean2 / mean1,
             yoy_drop=pl.when(yoy_known).then(1 - pl.col("y_yoy_now") / pl.col("y_yoy_then")),
             z=(mean1 - mean2) / (noise * (1 / n1 + 1 / n2).sqrt()),
@@ -265,13 +264,16 @@ def _onsets(series: pl.DataFrame, recent_months: int) -> pl.DataFrame:
         .with_columns(known(c) for c in ("drop", "yoy_drop", "z"))
         # a fall that the same months of the year before also show is the customer's own season, not a fall
         .with_columns(_strength=_drop_signal(pl.min_horizontal("drop", "yoy_drop")))
+        .select(CUSTOMER, "period", "_at", "_n1", "_n", "drop", "yoy_drop", "z", "mean1", "mean2", "_strength")
+        .filter((n1 >= MIN_HISTORY) & (n2 >= recent_months))
+        .collect()
     )
-    splits = splits.collect()
     onset = splits[_first_strongest(*(splits.get_column(c).to_numpy() for c in (CUSTOMER, "_strength", "z")))]
     at = onset.get_column("_at").to_numpy()
     # the other signals, at the onset only
-    side = {f"b_{k}": sums.before(values.get_column(k), at) for k in ("zero", "step", "react", "react_n")}
-    side |= {f"t_{k}": sums.total(values.get_column(k), at) for k in ("zero", "step", "react", "react_n")}
+    side = {}
+    for k in ("zero", "step", "react", "react_n"):
+        side[f"b_{k}"], side[f"t_{k}"] = sums.sums(values.get_column(k), at)
     vol1 = pl.col("b_step") / (n1 - 1)
     # volatility per month on each side; the first month after the split carries the step itself, so it is left out
     vol2 = (after("step") - pl.col("_step")) / (n2 - 1)
