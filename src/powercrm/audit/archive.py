@@ -9,7 +9,7 @@ import polars as pl
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
 from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text, rule
-from powercrm.audit.idcheck import birth_date, id_number_valid, phone_valid, resident_id_check_char, uscc_check_char
+from powercrm.audit.idcheck import birth_date, phone_valid, resident_id_check_char, resident_id_valid, uscc_check_char, uscc_valid
 from powercrm.io.schema import zh_header
 
 _CT_RATIO = r"(?i)^\s*(\d+(?:\.\d+)?)\s*(?:[/:：／]\s*(\d+(?:\.\d+)?))?\s*A?\s*$"
@@ -89,7 +89,10 @@ def _id_problem(ident: pl.Expr) -> pl.Expr:
 @rule("A03", "archive", "证件号码无效", "invalid identity number")
 def id_number(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     ident = pl.col("id_number")
-    hits = data.active.filter(ident.is_not_null() & ~id_number_valid(ident, cfg.A03.earliest_birth_year))
+    # id_number_valid in two filters: the credit-code check (17 character lookups) runs only on the
+    # numbers that are not resident IDs
+    not_resident = data.active.filter(ident.is_not_null() & ~resident_id_valid(ident, cfg.A03.earliest_birth_year))
+    hits = not_resident.filter(~uscc_valid(ident))
     return findings(
         hits,
         "A03",

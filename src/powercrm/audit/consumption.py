@@ -96,10 +96,11 @@ def _drop_candidates(months: pl.LazyFrame, c: U02Config) -> pl.LazyFrame:
 def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U02
     # the calendar months before this one ("closed left" leaves the month itself out); a month
-    # without a billing row is simply absent, so min_samples counts the months present
-    median = pl.col("kwh").rolling_median_by(
-        "period", window_size=f"{c.history_months}mo", closed="left", min_samples=c.min_history_months
-    ).over(CUSTOMER)
+    # without a billing row is simply absent, so min_samples counts the months present. The window
+    # runs over customer and month index in one number: the same windows as `"12mo"` by period over
+    # each customer, without a group per customer (half the time)
+    time = pl.col(CUSTOMER).cast(pl.Int64) * 2**32 + pl.col("month")
+    median = pl.col("kwh").rolling_median_by(time, window_size=f"{c.history_months}i", closed="left", min_samples=c.min_history_months)
     limit = pl.col("_median") * c.drop_ratio
     hits = data.archive(_drop_candidates(data.months, c).with_columns(_median=median).filter(pl.col("_candidate") & (pl.col("kwh") < limit)))
     return findings(

@@ -119,11 +119,11 @@ def _archive_rows(customers: pl.LazyFrame) -> pl.DataFrame:
     return rows.filter(first).with_row_index(CUSTOMER).with_columns(active=is_active(pl.col("status")))
 
 
-def _by_customer(rows: pl.LazyFrame, archive: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _by_customer(rows: pl.LazyFrame, customers: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """`_c`, period, `columns`, `active` and `_k` (customer and month in one sortable number) of the rows
-    of known customers (an orphan's are left out), in source order. Streamed: the 35 M customer ids are
+    of `customers` (an orphan's are left out), in source order. Streamed: the 35 M customer ids are
     never held in memory."""
-    ids = archive.lazy().select("customer_id", CUSTOMER, "active")
+    ids = customers.lazy().select("customer_id", CUSTOMER, "active")
     days = pl.col("period").to_physical().cast(pl.Int64) + 2**31
     return (
         rows.select("customer_id", "period", *columns)
@@ -211,14 +211,15 @@ def _with_months(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _monthly_load(tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame) -> pl.DataFrame | None:
     """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row
-    wins), of active customers."""
+    wins), of active customers (only theirs are read: an export sorted by customer then needs no copy)."""
+    active = archive.filter("active")
     if "load_interval" not in tables:
-        return _one_per_month(_by_customer(tables["load"], archive, LOAD_COLUMNS), summed=False)[0] if "load" in tables else None
+        return _one_per_month(_by_customer(tables["load"], active, LOAD_COLUMNS), summed=False)[0] if "load" in tables else None
     monthly = None
     if "load" in tables:
-        first = pl.concat(_one_per_month(_by_customer(tables["load"], archive, LOAD_COLUMNS), summed=False))
-        monthly = archive.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
-    readings = _by_customer(combined_monthly_load(monthly, tables["load_interval"]), archive, LOAD_COLUMNS)
+        first = _one_per_month(_by_customer(tables["load"], active, LOAD_COLUMNS), summed=False)[0]
+        monthly = active.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
+    readings = _by_customer(combined_monthly_load(monthly, tables["load_interval"]), active, LOAD_COLUMNS)
     return _one_per_month(readings, summed=False)[0]
 
 
