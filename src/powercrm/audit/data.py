@@ -166,15 +166,23 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.
             # with the group-by the sums always had (the order of the additions is that of the source rows)
             sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
     active = frame.get_column("active")
+    values = frame.drop("active", _KEY)
     parts = []
     for side in (active, ~active):
         chosen = side if keep is None else side & keep
         # the sums of this side, and the row each replaces: its place among the chosen rows
         here = None if sums is None else sums.filter(side.gather(sums.get_column("_at")))
-        place = None if here is None else chosen.cum_sum().gather(here.get_column("_at")) - 1
-        parts.append((frame.filter(chosen).drop("active", _KEY), here, place))
-    del frame, key, before, active
+        place = None if here is None else _places(chosen, here.get_column("_at"))
+        parts.append((values.filter(chosen), here, place))
+    del frame, values, key, before, active
     return tuple(_with_months(_patched(part, here, place)) for part, here, place in parts)  # type: ignore[return-value]
+
+
+def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:
+    """How many `chosen` rows come before each row `at`, counted over the rarer of chosen and left out."""
+    if chosen.sum() * 2 < chosen.len():
+        return pl.Series(np.searchsorted(chosen.arg_true().to_numpy(), at.to_numpy()), dtype=at.dtype)
+    return at - pl.Series(np.searchsorted((~chosen).arg_true().to_numpy(), at.to_numpy()), dtype=at.dtype)
 
 
 def _patched(part: pl.DataFrame, sums: pl.DataFrame | None, place: pl.Series | None) -> pl.DataFrame:
