@@ -150,8 +150,8 @@ class _CustomerSums:
     These are the numbers of `cum_sum().shift(1, fill_value=0.0).over(customer)` and
     `sum().over(customer)` — the additions run along a customer's rows in order, as polars's do (its
     sums of 128 values and more are pairwise: those totals are taken from polars, as is any x with a
-    null) — from a customer × row array: a window per customer took 6 s per value at 1 M customers.
-    One array serves every x (fresh memory costs page faults, 5 µs each on this kind of machine).
+    null) — from a customer × row array, one serving every x: a window per customer took 6 s per
+    value at 1 M customers.
     """
 
     def __init__(self, frame: pl.DataFrame) -> None:
