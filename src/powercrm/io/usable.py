@@ -86,6 +86,11 @@ def _row_problem(t: LoadedTable) -> pl.Expr:
     return pl.coalesce(t.problem(), _required_blank(t))
 
 
+def _row_readable(t: LoadedTable) -> pl.Expr:
+    """True where a row has no row-local problem: every cell read, no required value blank."""
+    return t.readable() & _has_required(t)
+
+
 def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     """Rows with no row-local problem, canonical typed columns: repeated keys and orphans are still in.
 
@@ -93,15 +98,14 @@ def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     group-by after it); the score run aggregates these per customer and lets orphans fall out at the
     join with customers, instead of joining 35 M rows against the customer ids.
     """
-    return t.lf.filter(t.readable() & _has_required(t)).drop(raw_name(c) for c in t.fallible)
+    return t.lf.filter(_row_readable(t)).drop(raw_name(c) for c in t.fallible)
 
 
 def keyed_rows(t: LoadedTable) -> pl.LazyFrame:
     """Every row with canonical typed columns, customer_id null where the row is not readable (see
     `readable_rows`): grouped per customer, such rows still count (in the null group) without
     reaching any customer, so one pass gives both the rows read and the rows used."""
-    readable = t.readable() & _has_required(t)
-    return t.lf.with_columns(pl.when(readable).then(pl.col("customer_id")).alias("customer_id")).drop(
+    return t.lf.with_columns(pl.when(_row_readable(t)).then(pl.col("customer_id")).alias("customer_id")).drop(
         raw_name(c) for c in t.fallible
     )
 
