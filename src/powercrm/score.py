@@ -84,7 +84,9 @@ def run_score(
     counted = [n for n in dataset.tables if n != "customers" and n not in indicators.rows_seen]
     known = customers.select("customer_id").lazy()
     plans = [dataset[n].lf.select(pl.len()) for n in ("customers", *counted)] + [used_rows(dataset[n], known) for n in counted]
-    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *plans])
+    # in memory: the plan holds one row per customer and ten ranks, which the in-memory engine runs side by
+    # side (1M customers: 1.85 s against 3.07 s streaming)
+    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *plans], engine="in-memory")
     if scored.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
     rows_in = dict(indicators.rows_seen)
