@@ -23,6 +23,7 @@ Hand computation (scores by ceil(5k/N) among non-null values):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -31,7 +32,7 @@ import pytest
 
 from powercrm.config import Config
 from powercrm.io.readers import load_dataset
-from powercrm.score import run_score, summary
+from powercrm.score import _latest_billed, run_score, summary
 from powercrm.segment.pipeline import output_columns
 
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
@@ -141,6 +142,20 @@ def test_a_latest_month_billed_only_to_an_orphan_is_not_the_period_end(tmp_path,
     bills = pl.read_csv(root / "billing.csv", infer_schema=False)
     orphan = pl.DataFrame({"户号": ["Z"], "账期": ["2026-01"], "有功电量": ["5"]})
     pl.concat([bills, orphan], how="diagonal").write_csv(root / "billing.csv")
+    again = run_score(load_dataset(root), Config())
+    assert str(again.period_end) == "2025-12-01"
+    assert again.rows_rejected == {"billing": 1}
+    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
+
+
+def test_an_orphan_latest_month_in_parquet_statistics_is_checked(tmp_path, run):
+    root = write_dataset(tmp_path)
+    bills = pl.read_csv(root / "billing.csv", infer_schema=False)
+    orphan = pl.DataFrame({"户号": ["Z"], "账期": ["2026-01"], "有功电量": ["5"]})
+    both = pl.concat([bills, orphan], how="diagonal").with_columns(pl.col("账期").str.to_date("%Y-%m"))
+    (root / "billing.csv").unlink()
+    both.write_parquet(root / "billing.parquet")
+    assert _latest_billed(load_dataset(root)["billing"]) == dt.date(2026, 1, 1)  # the guess, from the footer
     again = run_score(load_dataset(root), Config())
     assert str(again.period_end) == "2025-12-01"
     assert again.rows_rejected == {"billing": 1}

@@ -17,7 +17,7 @@ from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
-from powercrm.io.readers import Dataset, LoadedTable, tail_values
+from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
@@ -102,9 +102,12 @@ def run_score(
 
 
 def _latest_billed(billing: LoadedTable) -> dt.date | None:
-    """E's first guess (the indicator stage checks it): the latest period of a Parquet or Excel table
-    (one column read), or of the first and last rows of a CSV export, which would be parsed whole
-    again for the exact figure; an export sorted by customer or by month has it at one end."""
+    """E's first guess (the indicator stage checks it): the latest period of a Parquet file's statistics
+    (its footer), of a Parquet or Excel table (one column read), or of the first and last rows of a CSV
+    export, which would be parsed whole again for the exact figure; an export sorted by customer or by
+    month has it at one end."""
+    if (stored := parquet_max(billing, "period")) is not None:
+        return stored.replace(day=1)
     if billing.text_file is None:
         return billing.lf.select(pl.col("period").max()).collect(engine="streaming").item()
     head = billing.lf.head(_GUESS_ROWS).select(pl.col("period").max()).collect().item()

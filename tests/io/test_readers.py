@@ -20,6 +20,7 @@ from powercrm.io.readers import (
     normalize_encoding,
     raw_name,
     read_table,
+    parquet_max,
     tail_values,
 )
 from powercrm.io.schema import BILLING, CUSTOMERS, LOAD, SUPPLY
@@ -744,3 +745,21 @@ def test_tail_values_read_the_end_of_a_csv_table_as_the_reader_does(tmp_path):
     assert 0 < tail.len() < 5000 and tail.null_count() == 0
     assert tail[-1] == dt.date(2024, 4999 % 12 + 1, 1)
     assert tail_values(table, "period", size=1 << 20).len() == 5000
+
+
+def test_parquet_max_reads_the_footer_statistics_of_a_date_column(tmp_path):
+    periods = [D(2024, 3, 1), D(2024, 11, 15), None, D(2023, 1, 1)]
+    frame = pl.DataFrame({"户号": ["A", "B", "C", "D"], "账期": periods, "有功电量": [1.0, 2.0, 3.0, 4.0]})
+    frame.write_parquet(tmp_path / "billing.parquet", row_group_size=2)
+    assert parquet_max(read_table(BILLING, tmp_path / "billing.parquet"), "period") == D(2024, 11, 15)
+
+
+def test_parquet_max_is_none_where_statistics_cannot_answer(tmp_path):
+    as_text = pl.DataFrame({"户号": ["A"], "账期": ["2024-03"], "有功电量": [1.0]})
+    as_text.write_parquet(tmp_path / "text.parquet")
+    assert parquet_max(read_table(BILLING, tmp_path / "text.parquet"), "period") is None
+    no_stats = as_text.with_columns(pl.lit(D(2024, 3, 1)).alias("账期"))
+    no_stats.write_parquet(tmp_path / "nostats.parquet", statistics=False)
+    assert parquet_max(read_table(BILLING, tmp_path / "nostats.parquet"), "period") is None
+    (tmp_path / "billing.csv").write_text("户号,账期,有功电量\nA,2024-03,1\n", encoding="utf-8")
+    assert parquet_max(read_table(BILLING, tmp_path / "billing.csv"), "period") is None

@@ -10,6 +10,7 @@ row problems are left to `powercrm.io.validate`. Each row keeps `_row`, its line
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import codecs
 import html
 import re
@@ -102,6 +103,29 @@ def tail_values(t: LoadedTable, column: str, size: int = 1 << 20) -> pl.Series |
         return None
     col = t.table.column(column)
     return raw.select(parse.parse(col, pl.col(t.headers[column]), pl.String()).alias(column)).to_series()
+
+
+def parquet_max(t: LoadedTable, column: str) -> dt.date | None:
+    """The largest value of a date `column` of a one-file Parquet table, from the row-group statistics in
+    its footer (no data page is read); None when the file is not Parquet, the column is not stored as
+    dates or a row group has no statistics. The value is as stored: not yet a month start."""
+    if t.source.is_dir() or t.source.suffix.lower() not in (".parquet", ".pq") or column not in t.headers:
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(t.source).metadata
+        schema = meta.schema.to_arrow_schema()
+        index = schema.get_field_index(t.headers[column])
+        if index < 0 or schema.field(index).type != pa.date32():
+            return None
+        stats = [meta.row_group(g).column(index).statistics for g in range(meta.num_row_groups)]
+    except (OSError, pa.ArrowException):
+        return None
+    if not stats or any(s is None or not s.has_min_max for s in stats):
+        return None
+    return max(s.max for s in stats)
 
 
 @dataclass
