@@ -160,3 +160,18 @@ def test_an_orphan_latest_month_in_parquet_statistics_is_checked(tmp_path, run):
     assert str(again.period_end) == "2025-12-01"
     assert again.rows_rejected == {"billing": 1}
     assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
+
+
+def test_ids_spelled_with_spaces_are_one_customer_and_a_blank_id_is_rejected(tmp_path, run):
+    # billing is reduced per customer_id as read, then the grouped ids are stripped and merged
+    root = write_dataset(tmp_path)
+    bills = pl.read_csv(root / "billing.csv", infer_schema=False)
+    padded = bills.with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.format(" {} ", pl.col("户号"))).otherwise(pl.col("户号")).alias("户号")
+    )
+    blank = pl.DataFrame({"户号": ["   "], "账期": ["2025-12"], "有功电量": ["7"]})
+    pl.concat([padded, blank], how="diagonal").write_csv(root / "billing.csv")
+    again = run_score(load_dataset(root), Config())
+    assert again.rows_in["billing"] == bills.height + 1
+    assert again.rows_rejected == {"billing": 1}
+    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))

@@ -763,3 +763,13 @@ def test_parquet_max_is_none_where_statistics_cannot_answer(tmp_path):
     assert parquet_max(read_table(BILLING, tmp_path / "nostats.parquet"), "period") is None
     (tmp_path / "billing.csv").write_text("户号,账期,有功电量\nA,2024-03,1\n", encoding="utf-8")
     assert parquet_max(read_table(BILLING, tmp_path / "billing.csv"), "period") is None
+
+
+def test_raw_key_keeps_the_customer_id_as_read_for_per_customer_reductions(tmp_path):
+    (tmp_path / "billing.csv").write_text("户号,账期,有功电量\n C1 ,2024-03,1\n   ,2024-03,2\n", encoding="utf-8")
+    table = read_table(BILLING, tmp_path / "billing.csv")
+    assert table.lf.collect()["customer_id"].to_list() == ["C1", None]
+    assert table.raw_key.collect()["customer_id"].to_list() == [" C1 ", "   "]
+    numbers = pl.DataFrame({"户号": [7], "账期": [D(2024, 3, 1)], "有功电量": [1.0]})
+    numbers.write_parquet(tmp_path / "numbers.parquet")
+    assert read_table(BILLING, tmp_path / "numbers.parquet").raw_key is None  # ids read as numbers: no text to keep

@@ -228,19 +228,30 @@ def _from_text(col: Column, s: pl.Expr) -> pl.Expr:
     raise AssertionError(col.kind)
 
 
+def normalise_text(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
+    """`lf` with the text columns `names` stripped, then blank text as null (two passes: see `text`)."""
+    if not names:
+        return lf
+    return lf.with_columns(pl.col(names).str.strip_chars()).with_columns(_unblank(pl.col(n)).alias(n) for n in names)
+
+
 def parse_frame(
-    lf: pl.LazyFrame, columns: list[tuple[Column, pl.DataType]], sample: pl.DataFrame | None = None
+    lf: pl.LazyFrame,
+    columns: list[tuple[Column, pl.DataType]],
+    sample: pl.DataFrame | None = None,
+    *,
+    keep_text: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
     """`lf` with every listed column (present in `lf` with the given source dtype) in its canonical
     dtype, and the text of each fallible one (`can_fail`) in `raw_name(column)`. `sample` (the first
-    rows of `lf`, source columns) chooses the common format of date and time columns.
+    rows of `lf`, source columns) chooses the common format of date and time columns. Text columns
+    named in `keep_text` (identifiers only) are left as read, for the caller to `normalise_text` later.
 
     Pass 1 normalises the text of every text cell once (strip, then blank to null); pass 2 keeps the raw text and reads the
     common spelling; pass 3 keeps, as its own column, the text of the cells the common reading
     missed (nearly all null); pass 4 reads the other spellings from it.
     """
-    texts = [c.name for c, source in columns if source == pl.String]
-    lf = lf.with_columns(pl.col(texts).str.strip_chars()).with_columns(_unblank(pl.col(n)).alias(n) for n in texts)
+    lf = normalise_text(lf, [c.name for c, source in columns if source == pl.String and c.name not in keep_text])
     raw = [
         (pl.col(c.name) if source == pl.String else text(pl.col(c.name))).alias(raw_name(c.name))
         for c, source in columns

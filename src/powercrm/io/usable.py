@@ -102,10 +102,13 @@ def readable_rows(t: LoadedTable) -> pl.LazyFrame:
 
 
 def keyed_rows(t: LoadedTable) -> pl.LazyFrame:
-    """Every row with canonical typed columns, customer_id null where the row is not readable (see
-    `readable_rows`): grouped per customer, such rows still count (in the null group) without
-    reaching any customer, so one pass gives both the rows read and the rows used."""
-    return t.lf.with_columns(pl.when(_row_readable(t)).then(pl.col("customer_id")).alias("customer_id")).drop(
+    """Every row with canonical typed columns but customer_id as read (`LoadedTable.raw_key`), null where
+    the row is not readable (see `readable_rows`): grouped per customer, such rows still count (in the
+    null group) without reaching any customer, so one pass gives both the rows read and the rows used.
+    The grouped ids are normalised after the reduction (`indicators.pipeline`); a blank id (`" "`) then
+    joins the null group."""
+    rows = t.lf if t.raw_key is None else t.raw_key
+    return rows.with_columns(pl.when(_row_readable(t)).then(pl.col("customer_id")).alias("customer_id")).drop(
         raw_name(c) for c in t.fallible
     )
 
