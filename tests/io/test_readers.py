@@ -249,7 +249,7 @@ def test_raw_text_of_unreadable_cells_is_kept(tmp_path):
     t = read_table(BILLING, write_csv(tmp_path / "b.csv", ["户号", "账期", "电量"], rows))
     assert {"kwh", "period"} <= set(t.fallible)
     df = t.lf.with_columns(problem=t.problem()).collect()
-    assert df[raw_name("kwh")].to_list() == ["abc", "5", "7"]
+    assert df[raw_name("kwh")].to_list() == ["abc", None, None]  # the text of cells read is not kept
     assert df["kwh"].to_list() == [None, 5.0, 7.0]
     assert df["problem"].to_list() == ["kwh='abc'", "period='2024-13'", None]
     assert not any(c.startswith("_raw_") for c in t.typed().collect_schema().names())
@@ -773,3 +773,13 @@ def test_raw_key_keeps_the_customer_id_as_read_for_per_customer_reductions(tmp_p
     numbers = pl.DataFrame({"户号": [7], "账期": [D(2024, 3, 1)], "有功电量": [1.0]})
     numbers.write_parquet(tmp_path / "numbers.parquet")
     assert read_table(BILLING, tmp_path / "numbers.parquet").raw_key is None  # ids read as numbers: no text to keep
+
+
+def test_padded_cells_read_as_their_value_and_fractions_of_an_integer_are_unreadable(tmp_path):
+    rows = [["1", " 2024-01-05 ", " 1,200.5 ", "3"], ["2", "2024-02-01", "\u30005\u3000", "3.5"], ["3", "2024-03-01", "  ", " 4 "]]
+    t = read_table(CUSTOMERS, write_csv(tmp_path / "c.csv", ["户号", "立户日期", "合同容量", "变压器台数"], rows))
+    df = t.lf.with_columns(problem=t.problem()).collect()
+    assert df["contract_capacity_kva"].to_list() == [1200.5, 5.0, None]
+    assert df["transformer_count"].to_list() == [3, None, 4]
+    assert df["open_date"].to_list() == [D(2024, 1, 5), D(2024, 2, 1), D(2024, 3, 1)]
+    assert df["problem"].to_list() == [None, "transformer_count='3.5'", None]

@@ -3,9 +3,9 @@
 Every parser returns null for a value it cannot read; the reader keeps the raw text beside the
 parsed column so validation can report the cell and rejects can carry it.
 
-`parse_frame` parses a scanned frame in three passes, each made of plain column expressions: the
-text of a cell is normalised once, the common spelling is read once, and the other spellings are
-tried only on the cells the first reading left null. Polars does not share a sub-expression used
+`parse_frame` parses a scanned frame in passes, each made of plain column expressions: the common
+spelling is read once from the text as read, and the cells it missed (nearly none) are normalised
+and tried again, then in the other spellings. Polars does not share a sub-expression used
 twice within one expression, so writing a parser as one expression re-stripped and re-parsed every
 cell several times (a 1 M-customer billing CSV spent 10x longer parsing than reading).
 """
@@ -178,9 +178,12 @@ def _read_common(kind: Kind, s: pl.Expr, fmt: str | None = None) -> pl.Expr | No
 
 
 def _checked(kind: Kind, common: pl.Expr) -> pl.Expr:
-    """The first reading with two-digit years refused (dates and times)."""
+    """The first reading with two-digit years (dates and times) and fractions (integers) refused, so the
+    cell counts as missed and keeps its text."""
     if kind in (Kind.PERIOD, Kind.DATE, Kind.TIMESTAMP):
         return _four_digit_year(common, timestamp=kind is Kind.TIMESTAMP)
+    if kind is Kind.INT:
+        return pl.when(common == common.round(0)).then(common)
     return common
 
 
@@ -243,41 +246,48 @@ def parse_frame(
     keep_text: frozenset[str] = frozenset(),
 ) -> pl.LazyFrame:
     """`lf` with every listed column (present in `lf` with the given source dtype) in its canonical
-    dtype, and the text of each fallible one (`can_fail`) in `raw_name(column)`. `sample` (the first
-    rows of `lf`, source columns) chooses the common format of date and time columns. Text columns
-    named in `keep_text` (identifiers only) are left as read, for the caller to `normalise_text` later.
+    dtype, and in `raw_name(column)` of each fallible one (`can_fail`) the normalised text of the cells
+    its common spelling did not read (null elsewhere, so every unreadable cell keeps its text). `sample`
+    (the first rows of `lf`, source columns) chooses the common format of date and time columns. Text
+    columns named in `keep_text` (identifiers only) are left as read, for the caller to `normalise_text`.
 
-    Pass 1 normalises the text of every text cell once (strip, then blank to null); pass 2 keeps the raw text and reads the
-    common spelling; pass 3 keeps, as its own column, the text of the cells the common reading
-    missed (nearly all null); pass 4 reads the other spellings from it.
+    A column with a common spelling (numbers, dates, times) is read in passes: the common spelling
+    from the text as read (no strip: stripping and blanking every cell cost a third of a CSV
+    export's parse); the cells it missed, nearly all null, are normalised, read again the common way
+    (a padded `" 12.5"`), then in the other spellings. Other text columns are normalised first.
     """
-    lf = normalise_text(lf, [c.name for c, source in columns if source == pl.String and c.name not in keep_text])
+    formats = {c.name: _sampled_format(c, sample) for c, source in columns if source == pl.String}
+    later = [c for c, source in columns if source == pl.String and _read_common(c.kind, pl.col(c.name)) is not None]
+    texts = [c.name for c, source in columns if source == pl.String and c not in later and c.name not in keep_text]
+    lf = normalise_text(lf, texts)
     raw = [
         (pl.col(c.name) if source == pl.String else text(pl.col(c.name))).alias(raw_name(c.name))
         for c, source in columns
-        if can_fail(c, source)
+        if can_fail(c, source) and c not in later
     ]
     first: list[pl.Expr] = []
-    later: list[Column] = []
     for c, source in columns:
         if source != pl.String:
             first.append(parse(c, pl.col(c.name), source).alias(c.name))
-        elif (common := _read_common(c.kind, pl.col(c.name), _sampled_format(c, sample))) is not None:
-            first.append(common.alias(c.name))
-            later.append(c)
-        elif c.kind not in (Kind.ID, Kind.TEXT):
+        elif c not in later and c.kind not in (Kind.ID, Kind.TEXT):
             first.append(_from_text(c, pl.col(c.name)).alias(c.name))
-    lf = lf.with_columns(*raw, *first)
+    value = {c.name: f"_value_{c.name}" for c in later}
+    common = [_read_common(c.kind, pl.col(c.name), formats[c.name]).alias(value[c.name]) for c in later]
+    lf = lf.with_columns(*raw, *first, *common)
     if not later:
         return lf
-    missed = {c.name: f"_missed_{c.name}" for c in later}
     lf = lf.with_columns(
-        *[_checked(c.kind, pl.col(c.name)).alias(c.name) for c in later],
-        *[_unless(_checked(c.kind, pl.col(c.name)), pl.col(raw_name(c.name))).alias(missed[c.name]) for c in later],
+        *[_checked(c.kind, pl.col(value[c.name])).alias(value[c.name]) for c in later],
+        *[_unless(_checked(c.kind, pl.col(value[c.name])), pl.col(c.name)).alias(raw_name(c.name)) for c in later],
     )
+    lf = normalise_text(lf, [raw_name(c.name) for c in later])
+    again = [_checked(c.kind, _read_common(c.kind, pl.col(raw_name(c.name)), formats[c.name])) for c in later]
+    lf = lf.with_columns(pl.coalesce(pl.col(value[c.name]), e).alias(value[c.name]) for c, e in zip(later, again, strict=True))
+    rest = [_unless(pl.col(value[c.name]), pl.col(raw_name(c.name))) for c in later]
     return lf.with_columns(
-        _finish(c.kind, pl.coalesce(pl.col(c.name), _other_spellings(c, pl.col(missed[c.name])))).alias(c.name) for c in later
-    ).drop(missed.values())
+        _finish(c.kind, pl.coalesce(pl.col(value[c.name]), _other_spellings(c, r))).alias(c.name)
+        for c, r in zip(later, rest, strict=True)
+    ).drop(value.values())
 
 
 def _sampled_format(col: Column, sample: pl.DataFrame | None) -> str | None:
