@@ -18,7 +18,7 @@ from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
-from powercrm.io.usable import keyed_rows, usable_tables, used_rows
+from powercrm.io.usable import first_rows, keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
@@ -69,7 +69,7 @@ def run_score(
     """
     dataset.require_complete()
     usable = usable_tables(dataset)
-    customers = usable.tables["customers"].select(SCORING_ATTRIBUTES).collect()
+    customers = first_rows(dataset["customers"]).select(SCORING_ATTRIBUTES).collect(engine="in-memory")
     tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
     for name in ("billing", "load", "load_interval", "events"):
         if name in dataset:
