@@ -166,16 +166,26 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.
             # with the group-by the sums always had (the order of the additions is that of the source rows)
             sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
     active = frame.get_column("active")
-    values = frame.drop("active", _KEY)
-    parts = []
+    sides = []
     for side in (active, ~active):
         chosen = side if keep is None else side & keep
         # the sums of this side, and the row each replaces: its place among the chosen rows
         here = None if sums is None else sums.filter(side.gather(sums.get_column("_at")))
         place = None if here is None else _places(chosen, here.get_column("_at"))
-        parts.append((values.filter(chosen), here, place))
-    del frame, values, key, before, active
-    return tuple(_with_months(_patched(part, here, place)) for part, here, place in parts)  # type: ignore[return-value]
+        sides.append((chosen, here, place))
+    del key, before, late, repeat, active
+    for name in ("active", _KEY):
+        frame.drop_in_place(name)
+    parts: tuple[list[pl.Series], list[pl.Series]] = ([], [])
+    for name in frame.columns:
+        # a column at a time, taken out of the frame: each is released once filtered, so the frame and
+        # its filtered copy are never held whole together (2 GB less at 1 M customers, and the copy
+        # reuses the freed pages instead of faulting in new ones)
+        column = frame.drop_in_place(name)
+        for (chosen, here, place), part in zip(sides, parts):
+            part.append(_patched(column.filter(chosen), here, place))
+        del column
+    return tuple(_with_months(pl.DataFrame(part)) for part in parts)  # type: ignore[return-value]
 
 
 def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:
@@ -185,18 +195,16 @@ def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:
     return at - pl.Series(np.searchsorted((~chosen).arg_true().to_numpy(), at.to_numpy()), dtype=at.dtype)
 
 
-def _patched(part: pl.DataFrame, sums: pl.DataFrame | None, place: pl.Series | None) -> pl.DataFrame:
-    """`part` with the values of `sums` at the rows `place`, one column at a time (each copy of a 35 M-row
-    column is released before the next); a column whose sums are its values already is left alone."""
-    if sums is None or place is None:
-        return part
-    for c in BILL_SUMS:
-        old, new = part.get_column(c), sums.get_column(c)
-        kept = old.gather(place)
-        if not (kept.null_count() or new.null_count()) and np.array_equal(kept.to_numpy().view(np.uint64), new.to_numpy().view(np.uint64)):
-            continue
-        part = part.with_columns(old.scatter(place, new))
-    return part
+def _patched(column: pl.Series, sums: pl.DataFrame | None, place: pl.Series | None) -> pl.Series:
+    """`column` with the values of its namesake in `sums` at the rows `place` (BILL_SUMS only); a column
+    whose sums are its values already is left alone."""
+    if sums is None or place is None or column.name not in BILL_SUMS:
+        return column
+    new = sums.get_column(column.name)
+    kept = column.gather(place)
+    if not (kept.null_count() or new.null_count()) and np.array_equal(kept.to_numpy().view(np.uint64), new.to_numpy().view(np.uint64)):
+        return column
+    return column.scatter(place, new)
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
