@@ -776,7 +776,11 @@ def test_raw_key_keeps_the_customer_id_as_read_for_per_customer_reductions(tmp_p
 
 
 def test_padded_cells_read_as_their_value_and_fractions_of_an_integer_are_unreadable(tmp_path):
-    rows = [["1", " 2024-01-05 ", " 1,200.5 ", "3"], ["2", "2024-02-01", "\u30005\u3000", "3.5"], ["3", "2024-03-01", "  ", " 4 "]]
+    rows = [
+        ["1", " 2024-01-05 ", " 1,200.5 ", "3"],
+        ["2", "2024-02-01", "\u30005\u3000", "3.5"],
+        ["3", "2024-03-01", "  ", " 4 "],
+    ]
     t = read_table(CUSTOMERS, write_csv(tmp_path / "c.csv", ["户号", "立户日期", "合同容量", "变压器台数"], rows))
     df = t.lf.with_columns(problem=t.problem()).collect()
     assert df["contract_capacity_kva"].to_list() == [1200.5, 5.0, None]

@@ -307,6 +307,8 @@ def _other_spellings(col: Column, missed: pl.Expr) -> pl.Expr:
         return texts.to_frame().select(_read_other(col.kind, pl.col(texts.name))).to_series()
 
     return missed.map_batches(read, return_dtype=dtype, is_elementwise=True)
+
+
 def can_fail(col: Column, source: pl.DataType) -> bool:
     """Whether parsing this column from this source type can reject a value (so the raw text is kept)."""
     if col.kind in (Kind.ID, Kind.TEXT):
