@@ -19,6 +19,7 @@ import polars as pl
 from powercrm.io.schema import FALSE_WORDS, TRUE_WORDS, Column, Kind
 
 RAW_PREFIX = "_raw_"
+_OTHER = "_other_spellings"
 
 _THOUSANDS = r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$"
 _PERIOD = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[ T].*)?$"
@@ -283,11 +284,11 @@ def parse_frame(
     lf = normalise_text(lf, [raw_name(c.name) for c in later])
     again = [_checked(c.kind, _read_common(c.kind, pl.col(raw_name(c.name)), formats[c.name])) for c in later]
     lf = lf.with_columns(pl.coalesce(pl.col(value[c.name]), e).alias(value[c.name]) for c, e in zip(later, again, strict=True))
-    rest = [_unless(pl.col(value[c.name]), pl.col(raw_name(c.name))) for c in later]
+    rest = pl.struct(_unless(pl.col(value[c.name]), pl.col(raw_name(c.name))).alias(c.name) for c in later)
+    lf = lf.with_columns(_other_spellings(later, rest).alias(_OTHER))
     return lf.with_columns(
-        _finish(c.kind, pl.coalesce(pl.col(value[c.name]), _other_spellings(c, r))).alias(c.name)
-        for c, r in zip(later, rest, strict=True)
-    ).drop(value.values())
+        _finish(c.kind, pl.coalesce(pl.col(value[c.name]), pl.col(_OTHER).struct.field(c.name))).alias(c.name) for c in later
+    ).drop(*value.values(), _OTHER)
 
 
 def _sampled_format(col: Column, sample: pl.DataFrame | None) -> str | None:
@@ -296,17 +297,21 @@ def _sampled_format(col: Column, sample: pl.DataFrame | None) -> str | None:
     return common_format(col.kind, sample.select(text(pl.col(col.name))).to_series())
 
 
-def _other_spellings(col: Column, missed: pl.Expr) -> pl.Expr:
-    """`_read_other` batch by batch, skipping a batch with no missed cell (nearly every batch of a
-    clean export): a dozen string kernels over all-null text still cost more than reading the file."""
-    dtype = pl.Float64 if col.kind is Kind.INT else col.dtype
+def _other_spellings(columns: list[Column], missed: pl.Expr) -> pl.Expr:
+    """`_read_other` of every column of struct `missed` (the text of the cells the common spelling left
+    null), batch by batch, skipping a batch with no missed cell (nearly every batch of a clean export):
+    a dozen string kernels over all-null text cost more than reading the file, and one call per batch
+    for all columns costs less than one per column."""
+    dtypes = {c.name: pl.Float64 if c.kind is Kind.INT else c.dtype for c in columns}
+    schema = pl.Struct(dtypes)
 
     def read(texts: pl.Series) -> pl.Series:
-        if texts.null_count() == texts.len():
-            return pl.Series(texts.name, dtype=dtype).extend_constant(None, texts.len())
-        return texts.to_frame().select(_read_other(col.kind, pl.col(texts.name))).to_series()
+        frame = texts.struct.unnest()
+        if all(frame[name].null_count() == frame.height for name in dtypes):
+            return pl.Series(texts.name, dtype=schema).extend_constant(None, frame.height)
+        return frame.select(_read_other(c.kind, pl.col(c.name)).alias(c.name) for c in columns).to_struct(texts.name)
 
-    return missed.map_batches(read, return_dtype=dtype, is_elementwise=True)
+    return missed.map_batches(read, return_dtype=schema, is_elementwise=True)
 
 
 def can_fail(col: Column, source: pl.DataType) -> bool:
