@@ -73,7 +73,8 @@ class Reduction:
     (one expression per column of `partial` but the key) merges partial rows of one customer, so groups
     of ids spelled apart (" C1" and "C1") add up, as would partitions of a table; `finish` adds the final
     columns, and the `temporary` ones are dropped. `combine` is None where the ids are normalised before
-    grouping. Stripping the 1 M grouped ids instead of the 35 M rows' saved ~1 CPU-s per large table."""
+    grouping. Stripping the 1 M grouped ids instead of the 71 M billing and load rows' took a 1 M-customer
+    Parquet run from 24.5 to 20.3 CPU-s."""
 
     partial: pl.LazyFrame
     combine: dict[str, pl.Expr] | None
