@@ -155,16 +155,25 @@ def test_a_latest_month_billed_only_to_an_orphan_is_not_the_period_end(tmp_path,
     assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
 
 
-def test_ids_spelled_with_spaces_are_one_customer_and_a_blank_id_is_rejected(tmp_path, run):
-    # billing is reduced per customer_id as read, then the grouped ids are stripped and merged
+def _pad_every_other_id(frame: pl.DataFrame) -> pl.DataFrame:
+    every_other = pl.int_range(pl.len()) % 2 == 0
+    return frame.with_columns(pl.when(every_other).then(pl.format(" {} ", pl.col("户号"))).otherwise(pl.col("户号")).alias("户号"))
+
+
+def test_ids_spelled_with_spaces_are_one_customer_and_a_blank_id_is_rejected(tmp_path):
+    # billing and load are reduced per customer_id as read, then the grouped ids are stripped and merged
     root = write_dataset(tmp_path)
+    load = pl.DataFrame(
+        {"户号": [c for c in ("A", "B") for _ in MONTHS], "月份": MONTHS * 2, "平均负荷": [float(i % 7 + 1) for i in range(48)]}
+    ).with_columns(pl.col("平均负荷").mul(2).alias("最大负荷"))
+    load.write_csv(root / "load.csv")
+    clean = run_score(load_dataset(root), Config())
     bills = pl.read_csv(root / "billing.csv", infer_schema=False)
-    padded = bills.with_columns(
-        pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.format(" {} ", pl.col("户号"))).otherwise(pl.col("户号")).alias("户号")
-    )
     blank = pl.DataFrame({"户号": ["   "], "账期": ["2025-12"], "有功电量": ["7"]})
-    pl.concat([padded, blank], how="diagonal").write_csv(root / "billing.csv")
+    pl.concat([_pad_every_other_id(bills), blank], how="diagonal").write_csv(root / "billing.csv")
+    _pad_every_other_id(load).write_csv(root / "load.csv")
     again = run_score(load_dataset(root), Config())
-    assert again.rows_in["billing"] == bills.height + 1
+    assert again.rows_in == {**clean.rows_in, "billing": bills.height + 1}
     assert again.rows_rejected == {"billing": 1}
-    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
+    assert clean.table["x_B21"].null_count() == 1  # A and B have load, C none
+    assert again.table.sort("customer_id").equals(clean.table.sort("customer_id"))
