@@ -10,8 +10,8 @@ row problems are left to `powercrm.io.validate`. Each row keeps `_row`, its line
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import codecs
+import datetime as dt
 import html
 import re
 import shutil
