@@ -224,6 +224,18 @@ def test_a_repeated_load_month_counts_its_first_row():
     assert local["_rows_load"].item() == 3  # distinct months: 2023-05, 2024-03, 2024-09
 
 
+def test_load_months_outside_the_counted_pages_still_count_once():
+    # E = 2024-12; month bits cover the 126 months before it: 2010-01 (twice) lies before them, 2025-03 after E
+    far = [
+        {"customer_id": "C1", "period": month(p), "avg_load_kw": 5.0, "max_load_kw": 500.0} for p in ("2010-01", "2010-01", "2025-03")
+    ]
+    monthly_only = {name: lf for name, lf in tables().items() if name != "load_interval"}
+    got = compute_indicators({**monthly_only, "load": pl.concat([LOAD, table("load", far)])}, IndicatorConfig(period_end="2024-12"))
+    local = got.local.filter(pl.col("customer_id") == "C1")
+    assert local["_rows_load"].item() == 5  # distinct: 2010-01, 2023-05, 2024-03, 2024-09, 2025-03
+    assert got.frame.collect().filter(pl.col("customer_id") == "C1")["x_B21"].item() == approx(60 / 140)
+
+
 def test_null_counts(out):
     frame = compute_indicators(tables(), IndicatorConfig()).frame.collect()
     assert null_counts(frame) == {"B11": 2, "B12": 2, "B21": 3, "B22": 3, "B31": 2, "B32": 2, "B41": 2, "B42": 2}

@@ -195,8 +195,10 @@ def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> Reduction:
     months, and `_EXACT["load"]` for a customer with a repeated month (none in a usable table) or a
     month more than 125 months before E or after it, whose figures `_load_month_level` recomputes.
 
-    Distinct months are counted as bits in two 63-month pages before E (`month_bits`); the mean is kept
-    as a sum and a count until the end, so reductions of parts of a customer's rows combine."""
+    Distinct months are counted as bits in two 63-month pages before E (`month_bits`): the pages hold
+    as many one-bits as the customer has rows exactly when every row lies in them and no month repeats
+    (a repeat carries, losing a bit). The mean is kept as a sum and a count until the end, so
+    reductions of parts of a customer's rows combine."""
     current = w.current.holds(pl.col("period"))
     avg = pl.when(current).then(pl.col("avg_load_kw"))
     pages = [month_bits(pl.col("period"), w.e - 63 * i, 63) for i in range(2)]
@@ -206,17 +208,16 @@ def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> Reduction:
         load_max_max=pl.when(current).then(pl.col("max_load_kw")).max(),
         _page0=pages[0].sum(),
         _page1=pages[1].sum(),
-        _paged=pages[0].count() + pages[1].count(),
         **{ROWS_USED["load"]: pl.len().cast(pl.Int64), ROWS_SEEN["load"]: pl.len().cast(pl.Int64)},
     )
-    summed = ("_avg_sum", "_avg_count", "_page0", "_page1", "_paged", ROWS_USED["load"], ROWS_SEEN["load"])
+    summed = ("_avg_sum", "_avg_count", "_page0", "_page1", ROWS_USED["load"], ROWS_SEEN["load"])
     combine = {"load_max_max": pl.col("load_max_max").max(), **{name: pl.col(name).sum() for name in summed}}
     distinct = pl.col("_page0").bitwise_count_ones() + pl.col("_page1").bitwise_count_ones()
     finish = {
         "load_avg_mean": pl.when(pl.col("_avg_count") > 0).then(pl.col("_avg_sum") / pl.col("_avg_count")),
-        _EXACT["load"]: (distinct != pl.col("_paged")) | (pl.col("_paged") != pl.col(ROWS_USED["load"])),
+        _EXACT["load"]: distinct != pl.col(ROWS_USED["load"]),
     }
-    return Reduction(partial, combine, finish, ["_avg_sum", "_avg_count", "_page0", "_page1", "_paged"])
+    return Reduction(partial, combine, finish, ["_avg_sum", "_avg_count", "_page0", "_page1"])
 
 
 def _load_month_level(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
