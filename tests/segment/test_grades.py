@@ -72,3 +72,19 @@ def test_abc_amounts_equal_to_the_fen_tie_whatever_the_summation_order():
     amounts = [5000.0, 2595.46, 2595.4600000000005, 2595.46] + [float(v) for v in range(16, 0, -1)]
     got = abc(amounts)
     assert got[1] == got[2] == got[3]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=1, max_size=60), st.sampled_from([SHARES, [0.05, 0.15, 0.8], [0.0, 0.5, 0.5], [0.25, 0.25, 0.25]]))
+@settings(max_examples=150)
+def test_grade_is_the_first_label_whose_cumulative_share_exceeds_g(values, shares):
+    # ties and missing totals: G = (customers with a strictly larger total) / N, in exact fractions
+    frame = pl.DataFrame({CURRENT: values, POTENTIAL: [0.0] * len(values)}, schema={CURRENT: pl.Float64, POTENTIAL: pl.Float64})
+    got = frame.select(value_grade_expr(shares).alias("g"))["g"].to_list()
+    labels = ("special", "level1", "level2", "level3")
+    cuts = [sum(Fraction(str(s)) for s in shares[: i + 1]) for i in range(3)]
+    for value, grade in zip(values, got):
+        if value is None:
+            assert grade == "level3"
+            continue
+        g = Fraction(sum(1 for v in values if v is not None and v > value), len(values))
+        assert grade == next((label for label, cut in zip(labels, cuts) if g < cut), "level3")
