@@ -262,3 +262,14 @@ def test_a_sampled_format_changes_speed_not_values():
     frame = pl.LazyFrame({"due_date": values})
     sampled = parse.parse_frame(frame, [(DUE, pl.String())], frame.head(1).collect()).collect()
     assert sampled["due_date"].to_list() == _parse(DUE, values)
+
+
+def test_month_start_of_every_date_of_the_years_1_to_9999():
+    days = pl.DataFrame({"d": pl.date_range(dt.date(1, 1, 1), dt.date(9999, 12, 31), "1d", eager=True)})
+    got = days.select(ours=parse.month_start(pl.col("d")), polars=pl.col("d").dt.month_start())
+    assert got["ours"].equals(got["polars"], check_names=False)
+
+
+def test_month_start_keeps_nulls():
+    got = pl.DataFrame({"d": [dt.date(2024, 2, 29), None]}).select(parse.month_start(pl.col("d"))).to_series()
+    assert got.to_list() == [dt.date(2024, 2, 1), None]

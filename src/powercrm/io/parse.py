@@ -13,6 +13,7 @@ cell several times (a 1 M-customer billing CSV spent 10x longer parsing than rea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
@@ -29,10 +30,25 @@ _TIMESTAMP = (
 )
 
 
+_CYCLE = 146_097  # days in 400 Gregorian years: the calendar repeats after them
+
+
+@functools.cache
+def _days_into_month() -> pl.Series:
+    """day − 1 for each day of one 400-year cycle starting 2000-01-01 (a cycle's first day)."""
+    first = dt.date(2000, 1, 1)
+    return pl.date_range(first, first + dt.timedelta(days=_CYCLE - 1), "1d", eager=True).dt.day().cast(pl.Int32) - 1
+
+
 def month_start(d: pl.Expr) -> pl.Expr:
-    """The first day of the month of date `d`: d − (day − 1) days, 2.5x faster than `dt.month_start`
-    on the 35 M periods of a 1 M-customer billing export."""
-    return (d.cast(pl.Int32) - d.dt.day().cast(pl.Int32) + 1).cast(pl.Date)
+    """The first day of the month of date `d`: d − (day − 1) days, day − 1 looked up by the date's place
+    in the 400-year cycle (every date of the years 1 to 9999 is checked in the tests). A lookup costs
+    half of `dt.day`, which is 2.5x faster than `dt.month_start`: 0.4 against 0.7–0.9 s on the 35 M
+    periods of a 1 M-customer billing export."""
+    days = d.cast(pl.Int32)
+    # shifted by whole cycles so the remainder of every Int32 day number is that of its cycle day
+    place = (days.cast(pl.Int64) + (_CYCLE * 15_000 - (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days)) % _CYCLE
+    return (days - pl.lit(_days_into_month()).gather(place)).cast(pl.Date)
 
 
 def raw_name(column: str) -> str:
