@@ -51,13 +51,14 @@ JAN = dt.date(2024, 1, 1)
 @pytest.mark.parametrize(
     "text",
     ["2024-01", "202401", "2024/1", "2024/01", "2024-01-01", "2024-01-31", "2024年1月", "2024年01月", "2024.1",
-     " 2024-01 ", "2024-01-15 00:00:00", "20240115"],
+     " 2024-01 ", "2024-01-15 00:00:00", "20240115", "2024 1"],
 )
 def test_period_spellings_give_first_day_of_month(text):
     assert one(PERIOD, text) == JAN
 
 
-@pytest.mark.parametrize("text", ["2024-13", "2024-00", "24-01", "abc", "一月", "2024"])
+# 45292 is an Excel day number (2024-01-01), not the year 4529, month 2: a month without separator has two digits
+@pytest.mark.parametrize("text", ["2024-13", "2024-00", "24-01", "abc", "一月", "2024", "45292", "20241"])
 def test_unreadable_period_is_null(text):
     assert one(PERIOD, text) is None
 

@@ -23,7 +23,8 @@ RAW_PREFIX = "_raw_"
 _OTHER = "_other_spellings"
 
 _THOUSANDS = r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$"
-_PERIOD = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[ T].*)?$"
+# a month without a separator has two digits: `45292` (an Excel day number) is not the year 4529, month 2
+_PERIOD = r"^(\d{4})(?:(?:\s*[-/.年]\s*|\s+)(\d{1,2})|(\d{2}))\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[ T].*)?$"
 _DATE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$"
 _TIMESTAMP = (
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?$"
@@ -104,10 +105,11 @@ def period(s: pl.Expr) -> pl.Expr:
         pl.coalesce(
             (s + "-01").str.to_date("%Y-%m-%d", strict=False),
             (s + "/1").str.to_date("%Y/%m/%d", strict=False),
-            pl.when(s.str.len_bytes() == 6).then(s + "01").str.to_date("%Y%m%d", strict=False),
+            # digits only: chrono skips spaces, so `2024 1` + "01" read as 2024-10-01
+            pl.when(s.str.contains(r"^\d{6}$")).then(s + "01").str.to_date("%Y%m%d", strict=False),
         )
     )
-    normalized = _unless(fast, s).str.replace(_PERIOD, "${1}-${2}-01")
+    normalized = _unless(fast, s).str.replace(_PERIOD, "${1}-${2}${3}-01")
     return pl.coalesce(fast, normalized.str.to_date("%Y-%m-%d", strict=False))
 
 
@@ -117,7 +119,7 @@ def date(s: pl.Expr) -> pl.Expr:
         pl.coalesce(
             s.str.to_date("%Y-%m-%d", strict=False),
             s.str.to_date("%Y/%m/%d", strict=False),
-            pl.when(s.str.len_bytes() == 8).then(s).str.to_date("%Y%m%d", strict=False),
+            pl.when(s.str.contains(r"^\d{8}$")).then(s).str.to_date("%Y%m%d", strict=False),
         )
     )
     normalized = _unless(fast, s).str.replace(_DATE, "${1}-${2}-${3}")
