@@ -262,6 +262,13 @@ def test_billing_without_rows_is_a_data_error():
         compute_indicators({"customers": CUSTOMERS, "billing": empty}, IndicatorConfig())
 
 
+def test_billing_of_no_archive_customer_names_an_id_of_each_table():
+    # an export that lost the ids' leading zeros: every bill is an orphan
+    orphans = table("billing", [bill("33000001", "2024-01", 1), bill("33000002", "2024-01", 2)])
+    with pytest.raises(DataError, match=r"none of its rows belongs to a customer of the archive \(a billing customer_id: '33000001'; an archive customer_id: 'C1'\)"):
+        compute_indicators({"customers": CUSTOMERS, "billing": orphans}, IndicatorConfig())
+
+
 def test_missing_billing_table_is_an_input_error():
     with pytest.raises(InputError, match="billing"):
         compute_indicators({"customers": CUSTOMERS}, IndicatorConfig())

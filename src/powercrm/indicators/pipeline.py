@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from powercrm.errors import InputError
+from powercrm.errors import DataError, InputError
 from powercrm.indicators import energy, growth, load_rate, payment, power_factor
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.indicators.interval import combined_monthly_load
@@ -387,10 +387,26 @@ def compute_indicators(
     guess = parse_period(requested) if requested else latest_hint or latest_period(tables["billing"])
     local, rows_seen = _collect_local(tables, cfg, guess) if guess else (None, {})
     first, last = (local[FIRST_PERIOD].min(), local[LAST_PERIOD].max()) if local is not None else (None, None)
+    if last is None and guess is not None:
+        raise DataError(_no_customer_billed(tables))
     period_end = choose_period_end(first, last, requested)
     if period_end != guess:
         local, rows_seen = _collect_local(tables, cfg, period_end)
     return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local, rows_seen)
+
+
+def _no_customer_billed(tables: Mapping[str, pl.LazyFrame]) -> str:
+    """Why no window can be set when billing has periods: none of its rows is an archive customer's."""
+
+    def example(name: str) -> str:
+        ids = tables[name].select(text(pl.col("customer_id"))).drop_nulls().head(1).collect()
+        return repr(ids.item()) if ids.height else "none"
+
+    return (
+        "billing has no usable periods, so no window can be set: none of its rows belongs to a customer "
+        f"of the archive (a billing customer_id: {example('billing')}; an archive customer_id: {example('customers')}); "
+        "check for ids that lost leading zeros or gained '.0' in an export"
+    )
 
 
 def null_counts(collected: pl.DataFrame) -> dict[str, int]:
