@@ -26,9 +26,9 @@ def _by_share(amount: pl.Expr, labels: tuple[str, ...], shares: list[float], n: 
     cuts at or below that floor: one rank per column, where a when/then chain ranked once per branch
     (three ranks of 1 M customers for the value grade, 0.55 against 0.19 s).
     """
-    larger = (amount.rank(method="min", descending=True).cast(pl.Int64) - 1) * _PPM // n.cast(pl.Int64)
+    g_ppm = (amount.rank(method="min", descending=True).cast(pl.Int64) - 1) * _PPM // n.cast(pl.Int64)
     cuts = pl.Series([round(cut * _PPM) for cut in accumulate(shares)], dtype=pl.Int64)
-    label = pl.lit(cuts).search_sorted(larger.fill_null(_NEVER), side="right")
+    label = pl.lit(cuts).search_sorted(g_ppm.fill_null(_NEVER), side="right")
     return pl.lit(pl.Series(labels[: len(shares) + 1])).gather(label)
 
 
