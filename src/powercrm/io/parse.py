@@ -32,6 +32,9 @@ _TIMESTAMP = (
 
 
 _CYCLE = 146_097  # days in 400 Gregorian years: the calendar repeats after them
+# added to a day number (days since 1970-01-01): whole cycles, so every Int32 day number becomes positive,
+# less the days from 1970-01-01 to 2000-01-01, so the remainder counts from the cycle's first day
+_TO_CYCLE = _CYCLE * 15_000 - (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days
 
 
 @functools.cache
@@ -47,8 +50,7 @@ def month_start(d: pl.Expr) -> pl.Expr:
     half of `dt.day`, which is 2.5x faster than `dt.month_start`: 0.4 against 0.7–0.9 s on the 35 M
     periods of a 1 M-customer billing export."""
     days = d.cast(pl.Int32)
-    # shifted by whole cycles so the remainder of every Int32 day number is that of its cycle day
-    place = (days.cast(pl.Int64) + (_CYCLE * 15_000 - (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days)) % _CYCLE
+    place = (days.cast(pl.Int64) + _TO_CYCLE) % _CYCLE
     return (days - pl.lit(_days_into_month()).gather(place)).cast(pl.Date)
 
 
