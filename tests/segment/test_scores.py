@@ -49,6 +49,26 @@ def test_thresholds_count_cut_points_at_or_below():
 values = st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1, max_size=60)
 
 
+def _by_definition(vals, lower=False):
+    """SPEC §5.1 in plain Python: k = number of non-null values <= this one, N = non-null values."""
+    keyed = [None if v is None else (-v if lower else v) for v in vals]
+    known = [v for v in keyed if v is not None]
+    return [1 if v is None else -(-5 * sum(u <= v for u in known) // len(known)) for v in keyed]
+
+
+# few distinct values, so ties are common; 0.0 and -0.0 are one value
+tied = st.lists(st.one_of(st.none(), st.sampled_from([-0.0, 0.0, 1.5, -2.0, 7.0, float("inf"), -float("inf")])), min_size=1, max_size=40)
+
+
+@given(st.one_of(values, tied), st.booleans())
+@settings(max_examples=300)
+def test_quantile_scores_follow_the_definition(vals, lower):
+    # the values are exact to 9 significant digits, so rounding leaves them as they are
+    vals = [None if v is None else float(f"{v:.9g}") for v in vals]
+    direction = {"B11": "lower"} if lower else {}
+    assert scores(vals, direction=direction) == _by_definition(vals, lower)
+
+
 @given(values)
 @settings(max_examples=200)
 def test_scores_lie_in_1_to_5(vals):
