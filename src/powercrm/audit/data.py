@@ -19,6 +19,7 @@ every rule is a customer-month. The months are held in memory once, in a compact
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,16 +177,19 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.
     del key, before, late, repeat, active
     for name in ("active", _KEY):
         frame.drop_in_place(name)
-    parts: tuple[list[pl.Series], list[pl.Series]] = ([], [])
-    for name in frame.columns:
-        # a column at a time, taken out of the frame: each is released once filtered, so the frame and
-        # its filtered copy are never held whole together (2 GB less at 1 M customers, and the copy
-        # reuses the freed pages instead of faulting in new ones)
-        column = frame.drop_in_place(name)
-        for (chosen, here, place), part in zip(sides, parts):
-            part.append(_patched(column.filter(chosen), here, place))
-        del column
-    return tuple(_with_months(pl.DataFrame(part)) for part in parts)  # type: ignore[return-value]
+    # a column at a time, taken out of the frame: each is released once filtered, so the frame and its
+    # filtered copy are never held whole together (2 GB less at 1 M customers, and the copy reuses the
+    # freed pages instead of faulting in new ones); two columns at a time, as a Series filter or scatter
+    # runs on one core (billing at 1 M customers: 6.4 against 4.9 s, load 3.4 against 2.7 s)
+    columns = [frame.drop_in_place(name) for name in frame.columns]
+
+    def split(i: int) -> list[pl.Series]:
+        column, columns[i] = columns[i], None
+        return [_patched(column.filter(chosen), here, place) for chosen, here, place in sides]
+
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(zip(*pool.map(split, range(len(columns))), strict=True))
+    return tuple(_with_months(pl.DataFrame(list(part))) for part in parts)  # type: ignore[return-value]
 
 
 def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:

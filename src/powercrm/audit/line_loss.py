@@ -15,6 +15,8 @@ from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import CUSTOMER, AuditData, sum_or_null
 from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, rule
 
+_MONTHS = 2**16  # above every month index (year·12 + month − 1) of years before 5461
+
 LINE_LOSS_SCHEMA = pl.Schema(
     {
         "level": pl.String,  # line / area
@@ -33,15 +35,19 @@ LINE_LOSS_SCHEMA = pl.Schema(
 def _on(data: AuditData, key: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Billed kWh per `key` and month, and customers and voltage level per `key`."""
     mapped = data.customers.filter(pl.col(key).is_not_null())
-    # the customer-months are grouped by a number per line (area), not by its id text
-    code = pl.col(key).rank("dense")
+    # the customer-months are grouped by one number per line (area) and month, not by its id text and
+    # period (35 M customer-months at 1 M customers: 1.7-2.2 against 1.0 s for both levels)
+    code = pl.col(key).rank("dense").cast(pl.Int64)
+    cell = pl.col("_code") * _MONTHS + pl.col("month")
+    month = pl.col("_cell") % _MONTHS
     billed = (
-        data.archive(data.all_months.select(CUSTOMER, "period", "kwh"), _code=code)
+        data.archive(data.all_months.select(CUSTOMER, "month", "kwh"), _code=code)
         .filter(pl.col("_code").is_not_null())
-        .group_by("_code", "period")
+        .group_by(cell.alias("_cell"))
         .agg(billed_kwh=pl.col("kwh").sum())
+        .with_columns(_code=pl.col("_cell") // _MONTHS, period=pl.date(month // 12, month % 12 + 1, 1))
         .join(mapped.select(key, _code=code).unique(), on="_code")
-        .drop("_code")
+        .drop("_code", "_cell")
     )
     level = mapped.group_by(key).agg(voltage_kv=pl.col("voltage_kv").max(), customers=pl.len().cast(pl.Int64))
     return billed, level
