@@ -149,11 +149,11 @@ class _CustomerSums:
     customer's rows before each row and over all of them (at the rows `at`, default every row);
     `place`, a row's place among its customer's rows, and `count`, their number.
 
-    These are the numbers of `cum_sum().shift(1, fill_value=0.0).over(customer)` and
-    `sum().over(customer)` — the additions run along a customer's rows in order, as polars's do (its
-    sums of 128 values and more are pairwise: those totals are taken from polars, as is any x with a
-    null) — from a customer × row array, one serving every x: a window per customer took 6 s per
-    value at 1 M customers.
+    The additions run left to right along a customer's rows, as in `cum_sum().shift(1, fill_value=0.0)
+    .over(customer)`, on a customer × row array, one serving every x: a window per customer took 6 s
+    per value at 1 M customers. A total is the last running sum, so it can differ in the last bit from
+    polars's `sum()`, which adds in SIMD lanes; customers of 128 rows and more take polars's totals
+    (pairwise), as does any x with a null (nulls are skipped by `cum_sum`).
     """
 
     def __init__(self, frame: pl.DataFrame) -> None:
