@@ -100,3 +100,16 @@ def test_months_and_load_are_the_usable_rows_per_customer_month(order):
     assert_frame_equal(every.select(want_every.columns), want_every, check_exact=True)
     assert months.get_column("month").to_list() == [p.year * 12 + p.month - 1 for p in months.get_column("period")]
     assert data.cancelled_months.collect().height > 0
+
+
+def test_rows_in_used_and_rejected_agree_with_the_rejects():
+    dataset = _dataset(_tables())
+    data = prepare(dataset)
+    rejects = dict(usable_tables(dataset).rejects.collect().group_by("table").len().iter_rows())
+    assert set(data.rows) == {"customers", "billing", "load"}
+    for name, rows in data.rows.items():
+        assert rows["in"] == dataset[name].lf.collect().height
+        assert rows["rejected"] == rejects.get(name, 0) == rows["in"] - rows["used"]
+    # the repeated customer id, the orphan's bills, the repeated load months
+    assert data.rows["customers"]["rejected"] == 1
+    assert data.rows["billing"]["rejected"] > 0 and data.rows["load"]["rejected"] > 0

@@ -116,6 +116,37 @@ def test_json_summary(runner, dataset, tmp_path):
     assert info["top_lines"][0]["area_id"] == "A1"
 
 
+def test_unusable_rows_are_counted_and_written_with_rejects(runner, dataset, tmp_path):
+    # one unreadable kWh, one month that is no month, an orphan's bill, a repeated customer
+    billing = pl.read_csv(dataset / "billing.csv", infer_schema=False)
+    broken = billing.with_columns(
+        kwh=pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("abc")).otherwise("kwh"),
+        period=pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("2024-13")).otherwise("period"),
+    )
+    orphan = billing.head(1).with_columns(customer_id=pl.lit("C404"))
+    pl.concat([broken, orphan]).write_csv(dataset / "billing.csv")
+    people = pl.read_csv(dataset / "customers.csv", infer_schema=False)
+    pl.concat([people, people.head(1)]).write_csv(dataset / "customers.csv")
+    rejects = tmp_path / "rejects.csv"
+    args = ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--rejects", str(rejects)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert rows["billing"] == {"in": billing.height + 1, "used": billing.height - 2, "rejected": 3}
+    assert rows["customers"] == {"in": people.height + 1, "used": people.height, "rejected": 1}
+    assert rows["supply"]["rejected"] == 0
+    written = pl.read_csv(rejects)
+    assert sorted(written["reason"].to_list()) == [
+        "duplicate customer_id (first row kept)",
+        "kwh='abc'",
+        "orphan: customer_id not among the usable rows of customers",
+        "period='2024-13'",
+    ]
+    result = runner.invoke(app, args)
+    assert f"billing: {billing.height + 1:,} rows, {billing.height - 2:,} used, 3 rejected" in result.stderr
+    assert "(4 rejected rows)" in result.stderr
+
+
 def test_missing_required_table(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["audit", str(tmp_path / "empty"), "-o", "-"])

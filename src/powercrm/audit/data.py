@@ -18,7 +18,7 @@ every rule is a customer-month. The months are held in memory once, in a compact
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -70,6 +70,9 @@ class AuditData:
       avg_load_kw, max_load_kw, sorted by customer and month; or None.
     supply: supplied energy per line/area row, or None.
     duplicate_ids: customer_id with `archive_rows` (> 1), how often it appears in the archive as read.
+    rows: per table read, its rows `in` (as read), `used` and `rejected` — the accounting of
+      `powercrm.io.usable` (unreadable rows, orphans and repeated keys are rejected); empty when `build`
+      was not given every row as read.
     results: frames computed once and read by several rules (U10's scores, the line-loss table).
     """
 
@@ -81,6 +84,7 @@ class AuditData:
     duplicate_ids: pl.LazyFrame
     present: Mapping[str, set[str]] | None = None
     notes: list[str] = field(default_factory=list)
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
     results: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
@@ -120,18 +124,32 @@ def _archive_rows(customers: pl.LazyFrame) -> pl.DataFrame:
     return rows.filter(first).with_row_index(CUSTOMER).with_columns(active=is_active(pl.col("status")))
 
 
-def _by_customer(rows: pl.LazyFrame, customers: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _by_customer(
+    rows: pl.LazyFrame, customers: pl.DataFrame, columns: list[str], counts: Sequence[pl.LazyFrame] = ()
+) -> tuple[pl.DataFrame, list[int]]:
     """`_c`, period, `columns`, `active` and `_k` (customer and month in one sortable number) of the rows
-    of `customers` (an orphan's are left out), in source order. Streamed: the 35 M customer ids are
-    never held in memory."""
+    of `customers` (an orphan's are left out), in source order, and the number each of `counts` (plans
+    of one `pl.len()`) gives. Streamed: the 35 M customer ids are never held in memory; collected with
+    the counts, a scan they share is read once (a CSV export is not parsed again to count its rows)."""
     ids = customers.lazy().select("customer_id", CUSTOMER, "active")
     days = pl.col("period").to_physical().cast(pl.Int64) + 2**31
-    return (
+    joined = (
         rows.select("customer_id", "period", *columns)
         .join(ids, on="customer_id", how="inner", maintain_order="left")
         .select(CUSTOMER, "period", *columns, "active", (pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + days.cast(pl.UInt64)).alias(_KEY))
-        .collect(engine="streaming")
     )
+    frame, *numbers = pl.collect_all([joined, *counts], engine="streaming")
+    return frame, [int(n.item()) for n in numbers]
+
+
+def _rows_in(sources: Mapping[str, pl.LazyFrame], name: str) -> list[pl.LazyFrame]:
+    """The plan counting the rows of table `name` as read, when it is known."""
+    return [sources[name].select(pl.len())] if name in sources else []
+
+
+def _account(rows: dict[str, dict[str, int]], name: str, read: list[int], used: int) -> None:
+    if read:
+        rows[name] = {"in": read[0], "used": used, "rejected": read[0] - used}
 
 
 def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -229,18 +247,27 @@ def _with_months(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(month=pl.lit(by_day).gather(days - first))
 
 
-def _monthly_load(tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame) -> pl.DataFrame | None:
+def _monthly_load(
+    tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame, sources: Mapping[str, pl.LazyFrame], rows: dict[str, dict[str, int]]
+) -> pl.DataFrame | None:
     """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row
-    wins), of active customers (only theirs are read: an export sorted by customer then needs no copy)."""
+    wins), of active customers. The rows of cancelled customers are read too, as they count as used."""
     active = archive.filter("active")
-    if "load_interval" not in tables:
-        return _one_per_month(_by_customer(tables["load"], active, LOAD_COLUMNS), summed=False)[0] if "load" in tables else None
-    monthly = None
+    first = None
     if "load" in tables:
-        first = _one_per_month(_by_customer(tables["load"], active, LOAD_COLUMNS), summed=False)[0]
+        frame, read = _by_customer(tables["load"], archive, LOAD_COLUMNS, _rows_in(sources, "load"))
+        first, cancelled = _one_per_month(frame, summed=False)
+        _account(rows, "load", read, first.height + cancelled.height)
+    if "load_interval" not in tables:
+        return first
+    monthly = None
+    if first is not None:
         monthly = active.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
-    readings = _by_customer(combined_monthly_load(monthly, tables["load_interval"]), active, LOAD_COLUMNS)
-    return _one_per_month(readings, summed=False)[0]
+    readings = tables["load_interval"]
+    used = readings.join(archive.lazy().select("customer_id"), on="customer_id", how="semi").select(pl.len())
+    frame, read = _by_customer(combined_monthly_load(monthly, readings), active, LOAD_COLUMNS, [*_rows_in(sources, "load_interval"), used])
+    _account(rows, "load_interval", read[:-1], read[-1])
+    return _one_per_month(frame, summed=False)[0]
 
 
 def prepare(dataset: Dataset) -> AuditData:
@@ -250,18 +277,29 @@ def prepare(dataset: Dataset) -> AuditData:
         {name: readable_rows(t) for name, t in dataset.tables.items()},
         present={name: t.present for name, t in dataset.tables.items()},
         archive_ids=dataset["customers"].lf.select("customer_id"),
+        sources={name: t.lf for name, t in dataset.tables.items()},
     )
 
 
 def build(
-    tables: Mapping[str, pl.LazyFrame], present: Mapping[str, set[str]] | None = None, archive_ids: pl.LazyFrame | None = None
+    tables: Mapping[str, pl.LazyFrame],
+    present: Mapping[str, set[str]] | None = None,
+    archive_ids: pl.LazyFrame | None = None,
+    sources: Mapping[str, pl.LazyFrame] | None = None,
 ) -> AuditData:
     """The shared frames from readable rows by table name, in source order (a repeated key keeps its first
     row, an orphan is left out). `present` names the columns each input file really had; `archive_ids`
-    is the customer_id of every archive row as read, for A04."""
+    is the customer_id of every archive row as read, for A04; `sources`, every row of each table as
+    read, for the rows in, used and rejected (`AuditData.rows`)."""
+    sources = sources or {}
+    rows: dict[str, dict[str, int]] = {}
     archive = _archive_rows(tables["customers"])
-    months, cancelled = _one_per_month(_by_customer(tables["billing"], archive, BILL_SUMS), summed=True)
-    load = _monthly_load(tables, archive)
+    _account(rows, "customers", [n.item() for n in pl.collect_all(_rows_in(sources, "customers"))], archive.height)
+    billing, read = _by_customer(tables["billing"], archive, BILL_SUMS, _rows_in(sources, "billing"))
+    _account(rows, "billing", read, billing.height)
+    months, cancelled = _one_per_month(billing, summed=True)
+    del billing
+    load = _monthly_load(tables, archive, sources, rows)
     duplicate_ids = pl.DataFrame(schema={"customer_id": pl.String, "archive_rows": pl.Int64})
     if archive_ids is not None:
         duplicate_ids = (
@@ -271,7 +309,10 @@ def build(
             .filter(pl.col("archive_rows") > 1)
             .collect()
         )
-    supply = tables["supply"].collect() if "supply" in tables else None
+    supply = None
+    if "supply" in tables:
+        supply, *read = pl.collect_all([tables["supply"], *_rows_in(sources, "supply")])
+        _account(rows, "supply", [n.item() for n in read], supply.height)
     # the flag lets windows over the customer use its runs of rows instead of hashing 35 M ids
     months, cancelled = (f.with_columns(pl.col(CUSTOMER).set_sorted()) for f in (months, cancelled))
     return AuditData(
@@ -282,4 +323,5 @@ def build(
         supply=None if supply is None else supply.lazy(),
         duplicate_ids=duplicate_ids.lazy(),
         present=present,
+        rows=rows,
     )

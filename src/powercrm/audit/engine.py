@@ -17,6 +17,7 @@ from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import UsageError
 from powercrm.io.readers import Dataset
+from powercrm.io.usable import usable_tables
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AuditResult:
     line_loss: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LINE_LOSS_SCHEMA))
     suspects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=THEFT_SCHEMA))
     notes: list[str] = field(default_factory=list)
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)  # per table read: rows in, used, rejected
 
 
 def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> list[str]:
@@ -75,7 +77,7 @@ def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Seq
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
     data = prepare(dataset)
-    result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=data.notes)
+    result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=data.notes, rows=data.rows)
     with ThreadPoolExecutor(1) as pool:
         # U10's scores are computed beside the other rules: much of their onset search runs on one core
         # a slice, much of the other rules' plans too, so together they keep both cores busy
@@ -96,6 +98,12 @@ def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Seq
     if parts:
         result.findings = _sorted(pl.concat([parts[r].lazy() for r in chosen], how="vertical")).collect()
     return result
+
+
+def rejected_rows(dataset: Dataset, result: AuditResult) -> pl.DataFrame:
+    """The rows of the tables the audit read that it could not use, with the reason (`REJECT_SCHEMA`):
+    the rows `result.rows` counts as rejected. A second pass over the tables, so only on request."""
+    return usable_tables(dataset).rejects.filter(pl.col("table").is_in(list(result.rows))).collect()
 
 
 def counts(result: AuditResult) -> pl.DataFrame:

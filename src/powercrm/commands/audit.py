@@ -53,6 +53,7 @@ def _summary(result: AuditResult, cfg: AuditConfig) -> dict:
         .to_dicts(),
         "top_suspects": top_suspects(result, cfg.summary_rows, cfg.U10.min_score).select("rank", "customer_id", "line_id", "area_id", "score").to_dicts(),
         "notes": result.notes,
+        "rows": result.rows,
     }
 
 
@@ -89,6 +90,9 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             console.print(f"  #{s['rank']} {s['customer_id']} (line {s['line_id'] or '-'}, area {s['area_id'] or '-'}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
         console.print(f"note: {note}", markup=False)
+    for table, r in info["rows"].items():
+        extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
+        console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}", markup=False)
 
 
 def audit(
@@ -112,6 +116,7 @@ def audit(
     ] = None,
     lang: LangOpt = "en",
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for the report's chart labels.")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")] = None,
     output_encoding: Annotated[
         str, typer.Option("--output-encoding", help="CSV file encoding: utf-8-sig (BOM, for Excel), utf-8 or gb18030.")
     ] = "utf-8-sig",
@@ -131,8 +136,9 @@ def audit(
 
     Writes one row per finding: rule, severity, customer or line/area, period, value, threshold,
     message in Chinese and English, evidence. A summary (findings per rule and severity, worst
-    lines, top suspects) goes to stderr. Thresholds and severities are in the \\[audit] section of
-    the config (`powercrm init`).
+    lines, top suspects, rows in / used / rejected per table) goes to stderr. Thresholds and
+    severities are in the \\[audit] section of the config (`powercrm init`). Unusable rows
+    (unreadable values, orphans, repeated keys) are left out, counted and written with --rejects.
 
     Examples:
 
@@ -142,9 +148,9 @@ def audit(
 
         powercrm audit exports/2025-06 --rules theft -o - | head
 
-        powercrm audit exports/2025-06 --fail-on high --json --quiet -o findings.parquet
+        powercrm audit exports/2025-06 --fail-on high --json --quiet -o findings.parquet --rejects rejects.csv
     """
-    from powercrm.audit.engine import run_audit, select_rules
+    from powercrm.audit.engine import rejected_rows, run_audit, select_rules
     from powercrm.audit.labels import localize
 
     watch = Stopwatch()
@@ -152,7 +158,9 @@ def audit(
         raise UsageError(f"--lang {lang!r}: use en or zh")
     if fail_on is not None and fail_on not in SEVERITY_LEVELS:
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium or low")
-    check_writable(output)
+    for target in (output, rejects):
+        if target is not None:
+            check_writable(target)
     if report is not None:
         if report.suffix.lower() not in REPORT_TYPES:
             raise UsageError(f"--report {report}: unknown report type {report.suffix or '(none)'!r}; use .html or .xlsx")
@@ -172,6 +180,8 @@ def audit(
         localize(result.findings, lang), output, encoding=output_encoding,
         sheet="稽查问题" if lang == "zh" else "findings",
     )
+    if rejects is not None:
+        write_table(rejected_rows(dataset, result), str(rejects), encoding=output_encoding, sheet="rejects")
     if report is not None:
         source = str(data) if data is not None else ", ".join(str(t.source) for t in dataset.tables.values())
         if report.suffix.lower() == ".xlsx":
@@ -196,6 +206,9 @@ def audit(
             console.print(f"wrote {output} in {watch.seconds:.1f} s", markup=False)
         if report is not None:
             console.print(f"wrote {report}", markup=False)
+        if rejects is not None:
+            rejected = sum(r["rejected"] for r in result.rows.values())
+            console.print(f"wrote {rejects} ({rejected:,} rejected rows)", markup=False)
     if failed:
         raise typer.Exit(1)
 
