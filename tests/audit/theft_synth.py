@@ -16,7 +16,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from powercrm.audit.data import AuditData, build
+from powercrm.audit.data import build
 
 THEFT_KINDS = ("bypass", "intermittent", "ramp", "phase", "stopped")
 LEGIT_KINDS = ("downsized", "dip", "decline", "growth")

@@ -405,7 +405,6 @@ def archive(inj: Injector, cid: pl.Series) -> None:
     n = arc.n
     anyone = np.ones(n, bool)
     lv_small = (arc.level == 0) & (arc.cap < 100)
-    text = arc.text
 
     # the injections that need one of the few large customers come first
     not_important = arc.importance < 0
