@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -110,3 +111,18 @@ def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "powercrm.cli", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"powercrm {__version__}"
+
+
+@pytest.mark.parametrize("command", ["score", "audit", "validate", "indicators"])
+def test_a_failure_with_json_is_one_json_line_too(runner, command, tmp_path):
+    missing = str(tmp_path / "nowhere")
+    result = runner.invoke(app, [command, missing, "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"ok": False, "error": f"{missing}: no such directory", "exit_code": 1}
+    assert result.stderr.startswith("error: ")
+
+
+def test_a_json_failure_goes_to_stderr_when_the_data_would_go_to_stdout(runner, tmp_path):
+    result = runner.invoke(app, ["score", str(tmp_path / "nowhere"), "--json", "-o", "-"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads(result.stderr.splitlines()[-1])["ok"] is False

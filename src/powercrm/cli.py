@@ -17,7 +17,9 @@ import typer
 
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
+from powercrm.commands.common import print_json
 from powercrm.errors import PowercrmError
+from powercrm.io.writers import STDOUT
 
 # (command module function, rich help panel). A new command adds one line here.
 COMMANDS: list[tuple[Callable[..., Any], str]] = [
@@ -41,29 +43,33 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn powercrm, polars and OS errors into one line on stderr and the right exit code."""
+    """Turn powercrm, polars and OS errors into one line on stderr and the right exit code; with
+    `--json`, also one JSON line `{"ok": false, "error": ..., "exit_code": ...}` where the summary would
+    have gone (stdout, or stderr when the data goes to stdout), so a script reads every outcome alike."""
     import polars as pl
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if os.environ.get("POWERCRM_DEBUG"):
             return command(*args, **kwargs)
+
+        def fail(message: str, code: int) -> None:
+            typer.echo(f"error: {message}", err=True)
+            if kwargs.get("json_out"):
+                print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=kwargs.get("output") == STDOUT)
+            raise typer.Exit(code)
+
         try:
             return command(*args, **kwargs)
         except PowercrmError as exc:
-            _fail(str(exc), exc.exit_code)
+            fail(str(exc), exc.exit_code)
         except pl.exceptions.PolarsError as exc:
-            _fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1)
+            fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1)
         except OSError as exc:
-            _fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", 1)
+            fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", 1)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            fail("interrupted", 130)
 
     return wrapper
 

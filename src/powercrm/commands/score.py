@@ -190,6 +190,7 @@ def score(
         from powercrm.chart.value_matrix import plot_value_matrix
 
         plot_value_matrix(run.table, run.result.origin, chart, lang=lang, font=font)
+    info["ok"] = True
     info["seconds"] = watch.seconds
     info["output"] = output
     if json_out:
