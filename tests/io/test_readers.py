@@ -678,6 +678,14 @@ def test_files_given_one_by_one_win_over_the_directory(tmp_path, make_dataset):
     assert ds["billing"].source == data / "billing.csv"
 
 
+def test_two_files_for_one_table_are_an_error_unless_one_is_chosen(tmp_path, make_dataset):
+    data = make_dataset()
+    stale = write_csv(data / "电费账单.csv", ["户号"], [["9"]])
+    with pytest.raises(InputError, match="billing.csv and 电费账单.csv are both the billing table; keep one, or choose with --billing FILE"):
+        load_dataset(data)
+    assert load_dataset(data, {"billing": stale})["billing"].source == stale
+
+
 def test_dataset_aliases_are_per_table(tmp_path):
     write_csv(tmp_path / "customers.csv", ["户号", "本月电量"], [["1", "5"]])
     write_csv(tmp_path / "billing.csv", ["户号", "账期", "本月电量"], [["1", "2024-01", "5"]])

@@ -425,14 +425,18 @@ def read_table(
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
-    """`NAME.csv|parquet|xlsx` or a hive directory `NAME/`, by canonical or Chinese name."""
+    """`NAME.csv|parquet|xlsx` or a hive directory `NAME/`, by canonical or Chinese name. Two of them
+    (`billing.csv` beside `billing.xlsx` or `电费账单.csv`) are an error: either may be a stale copy."""
     wanted = {_header_key(n) for n in (table.name, *table.zh)}
-    candidates = sorted(directory.iterdir(), key=lambda p: (p.is_dir(), p.name))
-    for p in candidates:
-        stem = p.name if p.is_dir() else p.stem
-        if _header_key(stem) in wanted and (p.is_dir() or p.suffix.lower() in EXTENSIONS):
-            return p
-    return None
+    found = [
+        p
+        for p in sorted(directory.iterdir(), key=lambda p: (p.is_dir(), p.name))
+        if _header_key(p.name if p.is_dir() else p.stem) in wanted and (p.is_dir() or p.suffix.lower() in EXTENSIONS)
+    ]
+    if len(found) > 1:
+        names = " and ".join(p.name for p in found)
+        raise InputError(f"{directory}: {names} are both the {table.name} table; keep one, or choose with --{table.name.replace('_', '-')} FILE")
+    return found[0] if found else None
 
 
 def load_dataset(
@@ -454,6 +458,8 @@ def load_dataset(
         if not directory.is_dir():
             raise InputError(f"{directory}: not a directory (pass single tables with --customers, --billing ...)")
         for table in TABLES.values():
+            if table.name in (files or {}):
+                continue
             found = find_table_file(directory, table)
             if found is not None:
                 paths[table.name] = found
