@@ -42,6 +42,7 @@ class ScoreRun:
     rejects_plan: pl.LazyFrame
     rows_in: dict[str, int]
     rows_rejected: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def table(self) -> pl.DataFrame:
@@ -98,7 +99,7 @@ def run_score(
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
-    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable.rejects, rows_in, rejected)
+    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable.rejects, rows_in, rejected, indicators.notes)
 
 
 def _latest_billed(billing: LoadedTable) -> dt.date | None:
@@ -138,4 +139,5 @@ def summary(run: ScoreRun) -> dict:
             name: {"in": n, "used": n - run.rows_rejected.get(name, 0), "rejected": run.rows_rejected.get(name, 0)}
             for name, n in run.rows_in.items()
         },
+        "notes": list(run.notes),
     }

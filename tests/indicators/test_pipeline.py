@@ -250,6 +250,22 @@ def test_period_end_moves_every_window():
     assert got["C1"]["B21"] == approx(999 / 1000)
 
 
+def test_a_whole_months_export_gives_no_note():
+    # C1, C2, C6 of the four billed active customers have their last bill in E; C3 in 2023-03
+    assert compute_indicators(tables(), IndicatorConfig()).notes == ()
+
+
+def test_a_stray_later_month_is_noted_as_period_end():
+    stray = pl.concat([tables()["billing"], table("billing", [bill("C3", "2029-01", 5)])], how="diagonal_relaxed")
+    result = compute_indicators({**tables(), "billing": stray}, IndicatorConfig())
+    assert result.period_end == dt.date(2029, 1, 1)  # E is still the latest period billed (SPEC §3): only noted
+    assert result.notes == (
+        "period end 2029-01 is the last bill of 1 of 4 billed active customers (2024-12: 3); "
+        "if 2029-01 holds a stray row or is not fully billed, set --period-end",
+    )
+    assert compute_indicators({**tables(), "billing": stray}, IndicatorConfig(period_end="2024-12")).notes == ()
+
+
 @pytest.mark.parametrize("period_end", ["2022-05", "2025-01"])
 def test_period_end_outside_the_billing_data_is_a_data_error(period_end):
     with pytest.raises(DataError, match="outside the billing data"):

@@ -101,6 +101,7 @@ def indicators(
                 "windows": {"current": str(windows.current), "previous": str(windows.previous), "credit": str(windows.credit)},
                 "m_b42": m_used,
                 "null_counts": nulls,
+                "notes": list(result.notes),
                 "output": output,
                 "seconds": watch.seconds,
             },
@@ -114,5 +115,7 @@ def indicators(
     )
     console.print(f"B42 M = {'none (no positive growth amount)' if m_used is None else f'{m_used:,.2f} kWh'}")
     console.print("null indicators: " + ", ".join(f"{k} {v:,}" for k, v in nulls.items()))
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
     if output != STDOUT:
         console.print(f"wrote {output} in {watch.seconds:.1f} s")

@@ -100,6 +100,8 @@ def _print_summary(console, info: dict, seconds: float, output: str) -> None:
     for table, r in info["rows"].items():
         extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
         console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}")
+    for note in info["notes"]:
+        console.print(f"note: {note}", markup=False)
     if output != STDOUT:
         console.print(f"wrote {output} in {seconds:.1f} s")
 

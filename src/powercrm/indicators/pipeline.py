@@ -30,7 +30,7 @@ from powercrm.errors import DataError, InputError
 from powercrm.indicators import energy, growth, load_rate, payment, power_factor
 from powercrm.indicators.config import IndicatorConfig
 from powercrm.indicators.interval import combined_monthly_load
-from powercrm.indicators.windows import Windows, choose_period_end, latest_period, month_bits, parse_period, window_sum
+from powercrm.indicators.windows import Windows, choose_period_end, format_period, latest_period, month_bits, parse_period, window_sum
 from powercrm.io.parse import text
 from powercrm.io.readers import ROW
 from powercrm.io.schema import TABLES
@@ -56,6 +56,7 @@ class IndicatorResult:
     windows: Windows
     local: pl.DataFrame
     rows_seen: dict[str, int]
+    notes: tuple[str, ...] = ()
 
     @property
     def period_end(self) -> dt.date:
@@ -392,7 +393,32 @@ def compute_indicators(
     period_end = choose_period_end(first, last, requested)
     if period_end != guess:
         local, rows_seen = _collect_local(tables, cfg, period_end)
-    return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local, rows_seen)
+    notes = () if requested else tuple(filter(None, [thin_period_end(local, period_end)]))
+    return IndicatorResult(global_stage(local.lazy(), cfg), Windows(period_end), local, rows_seen, notes)
+
+
+def thin_period_end(local: pl.DataFrame, period_end: dt.date) -> str | None:
+    """A note when fewer than half of the billed active customers have their last bill in E: E, the latest
+    period billed, then comes from a stray row of a later month or an export cut during E's billing run,
+    and every window (SPEC §3) is shifted by it. In a whole month's export nearly every active customer's
+    last bill is in E."""
+    last = (
+        scored_customers(local.lazy())
+        .filter(pl.col(LAST_PERIOD).is_not_null())
+        .group_by(LAST_PERIOD)
+        .len()
+        .sort("len", LAST_PERIOD, descending=[True, False])
+        .collect()
+    )
+    billed = int(last["len"].sum())
+    at_end = int(last.filter(pl.col(LAST_PERIOD) == period_end)["len"].sum())
+    if 2 * at_end >= billed:
+        return None
+    common, many = last.row(0)
+    return (
+        f"period end {format_period(period_end)} is the last bill of {at_end:,} of {billed:,} billed active customers "
+        f"({format_period(common)}: {many:,}); if {format_period(period_end)} holds a stray row or is not fully billed, set --period-end"
+    )
 
 
 def _no_customer_billed(tables: Mapping[str, pl.LazyFrame]) -> str:
