@@ -755,6 +755,24 @@ def test_tail_values_read_the_end_of_a_csv_table_as_the_reader_does(tmp_path):
     assert tail_values(table, "period", size=1 << 20).len() == 5000
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_title_lines_above_the_csv_header_are_skipped(tmp_path, encoding):
+    # line 1 a title, line 2 blank, line 3 the header: the first bill is line 4, as the analyst sees it
+    text = "电费账单明细（2024年1月-2024年2月）,,\n\n户号,账期,有功电量\nC1,2024-01,abc\nC1,2024-02,20\n"
+    (tmp_path / "billing.csv").write_bytes(text.encode(encoding))
+    table = read_table(BILLING, tmp_path / "billing.csv")
+    assert table.missing_required == [] and table.title_lines == 2
+    rows = table.lf.select(ROW, "customer_id", "period", "kwh").collect()
+    assert rows.rows() == [(4, "C1", D(2024, 1, 1), None), (5, "C1", D(2024, 2, 1), 20.0)]
+    assert table.lf.filter(~table.readable()).select(table.problem()).collect().item() == "kwh='abc'"
+    assert tail_values(table, "period").to_list() == [D(2024, 1, 1), D(2024, 2, 1)]
+
+
+def test_without_a_header_line_the_first_line_is_named_in_the_error(tmp_path):
+    (tmp_path / "billing.csv").write_text("电费账单明细\nC1,2024-01,10\n", encoding="utf-8")
+    assert read_table(BILLING, tmp_path / "billing.csv").missing_required == ["customer_id", "period", "kwh"]
+
+
 def test_parquet_max_reads_the_footer_statistics_of_a_date_column(tmp_path):
     periods = [D(2024, 3, 1), D(2024, 11, 15), None, D(2023, 1, 1)]
     frame = pl.DataFrame({"户号": ["A", "B", "C", "D"], "账期": periods, "有功电量": [1.0, 2.0, 3.0, 4.0]})

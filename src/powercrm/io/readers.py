@@ -33,6 +33,7 @@ EXTENSIONS = (".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
 _SNIFF_BYTES = 1 << 20
 _SAMPLE_ROWS = 1000
 _DELIMITERS = (",", "\t", ";", "|")
+_TITLE_LINES = 20  # lines searched for the header, as in an Excel sheet
 _ENCODINGS = {
     "utf8": "utf8",
     "utf-8": "utf8",
@@ -62,6 +63,8 @@ class LoadedTable:
     headers: dict[str, str] = field(default_factory=dict)
     # `lf` with customer_id as read (not stripped, blank text not yet null); None when `lf`'s is already so
     raw_key: pl.LazyFrame | None = None
+    # CSV only: lines above the header (a title such as 电费账单明细 2025年6月)
+    title_lines: int = 0
 
     @property
     def name(self) -> str:
@@ -96,6 +99,8 @@ def tail_values(t: LoadedTable, column: str, size: int = 1 << 20) -> pl.Series |
     if t.text_file is None or column not in t.headers:
         return None
     with t.text_file.open("rb") as fh:
+        for _ in range(t.title_lines):
+            fh.readline()
         header = fh.readline()
         fh.seek(max(fh.tell(), t.text_file.stat().st_size - size))
         tail = fh.read()
@@ -267,7 +272,18 @@ def header_map(table: Table, headers: list[str], aliases: dict[str, str]) -> dic
     return mapping
 
 
-def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str, int]:
+def _header_line(lines: list[str], table: Table, aliases: dict[str, str]) -> int:
+    """The first of `lines` naming every required column of the table (0 when none does, so a missing
+    column is reported against the first line): exports often start with a title line or two."""
+    required = set(table.required_columns) or {table.columns[0].name}
+    for i, line in enumerate(lines[:_TITLE_LINES]):
+        headers = [h.strip().strip('"') for h in line.split(_sniff_delimiter(line))]
+        if required <= set(header_map(table, headers, aliases).values()):
+            return i
+    return 0
+
+
+def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str, str]) -> tuple[pl.LazyFrame, str, str, Path, int]:
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if not head.replace(codecs.BOM_UTF8, b"").strip():
@@ -283,8 +299,9 @@ def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str,
                 f"{path}: byte {exc.start} is not valid UTF-8 (--encoding {encoding}); the file may be GBK: try --encoding gbk"
             ) from None
     text = head.decode("utf-8" if enc == "utf8" else "gb18030", errors="ignore")
-    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    delimiter = _sniff_delimiter(first_line)
+    lines = text.lstrip("\ufeff").splitlines() if text.strip() else [""]
+    title_lines = _header_line(lines, table, aliases)
+    delimiter = _sniff_delimiter(lines[title_lines])
     source = path if enc == "utf8" else _transcode_to_utf8(path)
     lf = pl.scan_csv(
         source,
@@ -294,8 +311,9 @@ def _scan_csv(path: Path, encoding: str | None) -> tuple[pl.LazyFrame, str, str,
         glob=False,
         truncate_ragged_lines=True,
         raise_if_empty=False,
+        skip_rows=title_lines,
     )
-    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, source
+    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, source, title_lines
 
 
 def _first_row_numbers(path: Path) -> dict[str, int]:
@@ -369,6 +387,7 @@ def read_table(
         raise InputError(f"{path}: no such file or directory")
     suffix = path.suffix.lower()
     enc = delim = text_file = None
+    title_lines = 0
     if path.is_dir() or suffix in (".parquet", ".pq"):
         try:
             lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
@@ -379,8 +398,8 @@ def read_table(
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         lf, first_row = _read_excel(path, table, aliases)
     elif suffix in (".csv", ".txt", ""):
-        lf, enc, delim, text_file = _scan_csv(path, encoding)
-        first_row = 2
+        lf, enc, delim, text_file, title_lines = _scan_csv(path, encoding, table, aliases)
+        first_row = 2 + title_lines
     else:
         raise InputError(f"{path}: unsupported file type {suffix!r} (use .csv, .parquet or .xlsx)")
 
@@ -421,7 +440,7 @@ def read_table(
     if table.name == "supply" and not ({"line_id", "area_id"} & present):
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
-    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None)
+    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines)
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
