@@ -78,9 +78,12 @@ def test_u04_maximum_load_above_contract_capacity(tmp_path):
 def test_u04_reads_interval_readings_too(tmp_path):
     directory = tmp_path / "data"
     directory.mkdir()
-    (directory / "load_interval.csv").write_text("customer_id,timestamp,load_kw\nC1,2024-01-05 00:15,300\nC1,2024-01-05 00:30,450\n")
+    readings = "C1,2024-01-05 00:15,300\nC1,2024-01-05 00:30,450\nC404,2024-01-05 00:30,1\nC1,yesterday,5\n"
+    (directory / "load_interval.csv").write_text("customer_id,timestamp,load_kw\n" + readings)
     result = audit(tmp_path, customers=[customer("C1")], billing=bills("C1", kwh=[1], start="2024-01"), rules="U04")
     assert found(result, "customer_id", "period", "value") == [("C1", "2024-01", 450.0)]
+    # an orphan's reading and an unreadable timestamp are counted, not used
+    assert result.rows["load_interval"] == {"in": 4, "used": 2, "rejected": 2}
 
 
 def test_u05_monthly_power_factor_below_the_customers_standard(tmp_path):

@@ -148,6 +148,7 @@ def _rows_in(sources: Mapping[str, pl.LazyFrame], name: str) -> list[pl.LazyFram
 
 
 def _account(rows: dict[str, dict[str, int]], name: str, read: list[int], used: int) -> None:
+    """Record table `name`'s rows in (`read`: its count, or empty when unknown), used and rejected."""
     if read:
         rows[name] = {"in": read[0], "used": used, "rejected": read[0] - used}
 
