@@ -25,6 +25,7 @@ from powercrm.commands.common import (
     SupplyOpt,
     open_dataset,
     print_json,
+    print_rows,
     stderr_console,
 )
 from powercrm.config import load_config
@@ -90,9 +91,7 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             console.print(f"  #{s['rank']} {s['customer_id']} (line {s['line_id'] or '-'}, area {s['area_id'] or '-'}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
         console.print(f"note: {note}", markup=False)
-    for table, r in info["rows"].items():
-        extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
-        console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}", markup=False)
+    print_rows(console, info["rows"])
 
 
 def audit(

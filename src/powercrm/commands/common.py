@@ -82,6 +82,13 @@ def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     stream.flush()
 
 
+def print_rows(console: Console, rows: dict[str, dict[str, int]]) -> None:
+    """One line per table: rows in, used and (when any) rejected."""
+    for table, r in rows.items():
+        extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
+        console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}", markup=False)
+
+
 class Stopwatch:
     def __init__(self) -> None:
         self.start = time.perf_counter()

@@ -28,6 +28,7 @@ from powercrm.commands.common import (
     open_dataset,
     set_period_end,
     print_json,
+    print_rows,
     stderr_console,
 )
 from powercrm.config import load_config
@@ -97,9 +98,7 @@ def _print_summary(console, info: dict, seconds: float, output: str) -> None:
     console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {info['m_b42']}")
     nulls = ", ".join(f"{k} {v:,}" for k, v in info["null_counts"].items())
     console.print(f"null indicators (given the null score): {nulls}")
-    for table, r in info["rows"].items():
-        extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
-        console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}")
+    print_rows(console, info["rows"])
     for note in info["notes"]:
         console.print(f"note: {note}", markup=False)
     if output != STDOUT:
