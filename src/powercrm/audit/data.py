@@ -18,7 +18,7 @@ every rule is a customer-month. The months are held in memory once, in a compact
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -271,14 +271,16 @@ def _monthly_load(
     return _one_per_month(frame, summed=False)[0]
 
 
-def prepare(dataset: Dataset) -> AuditData:
-    """The shared frames from the readable rows of the dataset's tables; repeated customer ids (A04) are
+def prepare(dataset: Dataset, needed: Collection[str] | None = None) -> AuditData:
+    """The shared frames from the readable rows of the dataset's tables — of customers and the `needed`
+    tables only, when given (archive rules alone need no billing); repeated customer ids (A04) are
     counted over the archive as read, unreadable rows included."""
+    chosen = {name: t for name, t in dataset.tables.items() if needed is None or name == "customers" or name in needed}
     return build(
-        {name: readable_rows(t) for name, t in dataset.tables.items()},
+        {name: readable_rows(t) for name, t in chosen.items()},
         present={name: t.present for name, t in dataset.tables.items()},
         archive_ids=dataset["customers"].lf.select("customer_id"),
-        sources={name: t.lf for name, t in dataset.tables.items()},
+        sources={name: t.lf for name, t in chosen.items()},
     )
 
 
@@ -296,8 +298,11 @@ def build(
     rows: dict[str, dict[str, int]] = {}
     archive = _archive_rows(tables["customers"])
     _account(rows, "customers", [n.item() for n in pl.collect_all(_rows_in(sources, "customers"))], archive.height)
-    billing, read = _by_customer(tables["billing"], archive, BILL_SUMS, _rows_in(sources, "billing"))
-    _account(rows, "billing", read, billing.height)
+    if "billing" in tables:
+        billing, read = _by_customer(tables["billing"], archive, BILL_SUMS, _rows_in(sources, "billing"))
+        _account(rows, "billing", read, billing.height)
+    else:  # not needed: no months, in the frames' schema
+        billing = _by_customer(pl.LazyFrame(schema={"customer_id": pl.String, "period": pl.Date, **dict.fromkeys(BILL_SUMS, pl.Float64)}), archive, BILL_SUMS)[0]
     months, cancelled = _one_per_month(billing, summed=True)
     del billing
     load = _monthly_load(tables, archive, sources, rows)
