@@ -126,3 +126,11 @@ def test_a_json_failure_goes_to_stderr_when_the_data_would_go_to_stdout(runner, 
     result = runner.invoke(app, ["score", str(tmp_path / "nowhere"), "--json", "-o", "-"])
     assert result.exit_code == 1 and result.stdout == ""
     assert json.loads(result.stderr.splitlines()[-1])["ok"] is False
+
+
+@pytest.mark.parametrize("command", ["score", "audit", "chart"])
+def test_lang_is_checked_once_for_every_command_in_any_case(runner, command, tmp_path):
+    result = runner.invoke(app, [command, str(tmp_path / "nowhere"), "--lang", "fr"])
+    assert result.exit_code == 2 and "'fr': use en or zh" in result.stderr
+    result = runner.invoke(app, [command, str(tmp_path / "nowhere"), "--lang", "ZH"])
+    assert result.exit_code == 1 and "no such" in result.stderr  # the option passed; the data is missing

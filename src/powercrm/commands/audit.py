@@ -153,8 +153,6 @@ def audit(
     from powercrm.audit.labels import localize
 
     watch = Stopwatch()
-    if lang not in ("en", "zh"):
-        raise UsageError(f"--lang {lang!r}: use en or zh")
     if fail_on is not None and fail_on not in SEVERITY_LEVELS:
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium or low")
     for target in (output, rejects):

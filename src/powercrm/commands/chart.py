@@ -10,7 +10,7 @@ import typer
 
 from powercrm.commands.common import LangOpt, QuietOpt, stderr_console
 from powercrm.commands.score import parse_origin
-from powercrm.errors import InputError, UsageError
+from powercrm.errors import InputError
 from powercrm.io.writers import check_writable
 from powercrm.segment.labels import SEGMENTS_ZH
 from powercrm.segment.localize import HEADERS_ZH
@@ -68,8 +68,6 @@ def chart(
     """
     from powercrm.chart.value_matrix import chart_format, plot_value_matrix
 
-    if lang not in ("en", "zh"):
-        raise UsageError(f"--lang {lang!r}: use en or zh")
     chart_format(output)
     check_writable(output, table=False)
     frame = read_scores(scores)

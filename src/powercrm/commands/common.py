@@ -34,7 +34,15 @@ EventsOpt = Annotated[Path | None, typer.Option("--events", help="Events file: t
 SupplyOpt = Annotated[Path | None, typer.Option("--supply", help="Supplied energy per line or area (供电量).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary line on stdout, for scripts and cron.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Labels and headers: en (codes, default) or zh (中文).")]
+def _language(value: str) -> str:
+    """`--lang` in any case (`ZH`), checked once for every command."""
+    lang = value.strip().lower()
+    if lang not in ("en", "zh"):
+        raise typer.BadParameter(f"{value!r}: use en or zh")
+    return lang
+
+
+LangOpt = Annotated[str, typer.Option("--lang", callback=_language, help="Labels and headers: en (codes, default) or zh (中文).")]
 
 
 def stderr_console(quiet: bool = False) -> Console:

@@ -149,8 +149,6 @@ def score(
         powercrm score exports --json --quiet -o scores.parquet --rejects rejects.csv
     """
     watch = Stopwatch()
-    if lang not in ("en", "zh"):
-        raise UsageError(f"--lang {lang!r}: use en or zh")
     fixed_origin = parse_origin(origin)
     for target in (output, rejects):
         if target is not None:
