@@ -768,6 +768,17 @@ def test_title_lines_above_the_csv_header_are_skipped(tmp_path, encoding):
     assert tail_values(table, "period").to_list() == [D(2024, 1, 1), D(2024, 2, 1)]
 
 
+def test_identifiers_wrapped_as_excel_text_formulas_are_unwrapped(tmp_path):
+    # ="0033001234" keeps the leading zeros when Excel opens the export; other text is left alone
+    text = '户号,户名,联系电话\n="0033001234",="王",="13812345678"\n0033001235,李,13912345678\n'
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    table = read_table(CUSTOMERS, tmp_path / "customers.csv")
+    assert table.lf.select("customer_id", "name", "phone").collect().rows() == [
+        ("0033001234", '="王"', "13812345678"),
+        ("0033001235", "李", "13912345678"),
+    ]
+
+
 def test_without_a_header_line_the_first_line_is_named_in_the_error(tmp_path):
     (tmp_path / "billing.csv").write_text("电费账单明细\nC1,2024-01,10\n", encoding="utf-8")
     assert read_table(BILLING, tmp_path / "billing.csv").missing_required == ["customer_id", "period", "kwh"]

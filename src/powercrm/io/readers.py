@@ -25,7 +25,7 @@ import polars as pl
 from powercrm.errors import InputError, UsageError
 from powercrm.io import parse
 from powercrm.io.parse import raw_name
-from powercrm.io.schema import TABLES, Table
+from powercrm.io.schema import TABLES, Kind, Table
 
 ROW = "_row"
 CUSTOMER_ID = "customer_id"
@@ -421,7 +421,13 @@ def read_table(
     schema = {mapping.get(k, k): v for k, v in schema.items()}
 
     columns = [(col, schema[col.name]) for col in table.columns if col.name in schema]
-    sample = lf.head(_SAMPLE_ROWS).collect() if any(col.kind in parse.FORMATS for col, _ in columns) else None
+    ids = [col.name for col, source in columns if col.kind == Kind.ID and source == pl.String]
+    sample = lf.head(_SAMPLE_ROWS).collect() if ids or any(col.kind in parse.FORMATS for col, _ in columns) else None
+    # ="0033001234": an export written for Excel wraps identifiers in a text formula to keep their
+    # leading zeros; a column whose first rows are so written is unwrapped
+    wrapped = [n for n in ids if sample is not None and sample.get_column(n).str.starts_with('="').any()]
+    if wrapped:
+        lf = lf.with_columns(pl.col(wrapped).str.strip_prefix('="').str.strip_suffix('"'))
     # the customer_id text as read stays in `raw_key`: per-customer reductions strip 1 M grouped ids
     # rather than 35 M rows' (`indicators.pipeline`)
     key = [c.name for c, source in columns if c.name == CUSTOMER_ID and source == pl.String]
