@@ -34,6 +34,8 @@ EventsOpt = Annotated[Path | None, typer.Option("--events", help="Events file: t
 SupplyOpt = Annotated[Path | None, typer.Option("--supply", help="Supplied energy per line or area (供电量).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary line on stdout, for scripts and cron.")]
+
+
 def _language(value: str) -> str:
     """`--lang` in any case (`ZH`), checked once for every command."""
     lang = value.strip().lower()

@@ -279,13 +279,17 @@ def _blank(path: Path) -> bool:
     return len(head) <= _SNIFF_BYTES and not head.replace(codecs.BOM_UTF8, b"").strip()
 
 
-def _header_line(lines: list[str], table: Table, aliases: dict[str, str]) -> int:
-    """The first of `lines` naming every required column of the table (0 when none does, so a missing
-    column is reported against the first line): exports often start with a title line or two."""
+def _is_header(table: Table, headers: list[str], aliases: dict[str, str]) -> bool:
+    """Whether a row of cells names every required column of the table (a title row does not)."""
     required = set(table.required_columns) or {table.columns[0].name}
+    return required <= set(header_map(table, headers, aliases).values())
+
+
+def _header_line(lines: list[str], table: Table, aliases: dict[str, str]) -> int:
+    """The first of `lines` that is the table's header (0 when none is, so a missing column is reported
+    against the first line): exports often start with a title line or two, as sheets do."""
     for i, line in enumerate(lines[:_TITLE_LINES]):
-        headers = [h.strip().strip('"') for h in line.split(_sniff_delimiter(line))]
-        if required <= set(header_map(table, headers, aliases).values()):
+        if _is_header(table, [h.strip().strip('"') for h in line.split(_sniff_delimiter(line))], aliases):
             return i
     return 0
 
@@ -364,16 +368,14 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     if df.height == 0:
         raise InputError(f"{path}: sheet {sheet!r} is empty")
     offset = _first_row_numbers(path).get(sheet, 1)
-    required = set(table.required_columns) or {table.columns[0].name}
-    for i in range(min(20, df.height)):
+    for i in range(min(_TITLE_LINES, df.height)):
         headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
-        if required <= set(header_map(table, headers, aliases).values()):
+        if _is_header(table, headers, aliases):
             body = df.slice(i + 1)
             body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
             return body.lazy(), offset + i + 1
-    raise InputError(
-        f"{path}: no header row with {', '.join(sorted(required))} in the first 20 rows of sheet {sheet!r}"
-    )
+    required = sorted(table.required_columns) or [table.columns[0].name]
+    raise InputError(f"{path}: no header row with {', '.join(required)} in the first {_TITLE_LINES} rows of sheet {sheet!r}")
 
 
 def _dedupe(headers: list[str]) -> list[str]:
