@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.engine import TABLES_READ, counts, select_rules, top_lines, top_suspects
-from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES
+from powercrm.audit.engine import counts, select_rules, top_lines, top_suspects
+from powercrm.audit.finding import FINDING_SCHEMA, RULES
 from powercrm.config import Config, load_config, render_toml
 from powercrm.errors import ConfigError, UsageError
 from tests.audit.frames import audit, bills, customer, months
@@ -66,13 +66,14 @@ def test_each_rule_runs_alone_on_the_shared_frames(tmp_path, rule):
     assert set(result.findings["rule"]) <= {rule}
 
 
-def test_a_family_reads_only_its_tables_and_finds_what_the_whole_run_finds(tmp_path):
+def test_a_rule_reads_only_its_tables_and_finds_what_the_whole_run_finds(tmp_path):
     whole = audit(tmp_path, **dataset(tmp_path))
-    assert set(TABLES_READ) == set(FAMILIES)
-    for family, tables in TABLES_READ.items():
-        alone = audit(tmp_path, **dataset(tmp_path), rules=family)
-        assert set(alone.rows) == {"customers"} | (set(tables) & set(whole.rows))
-        assert alone.findings.equals(whole.findings.filter(pl.col("rule").is_in(alone.rules)))
+    assert set(whole.rows) == {"customers", "billing", "supply"}
+    for rule_id, rule in RULES.items():
+        alone = audit(tmp_path, **dataset(tmp_path), rules=rule_id)
+        assert set(alone.rows) == {"customers"} | (set(rule.reads) & set(whole.rows)), rule_id
+        assert alone.findings.equals(whole.findings.filter(pl.col("rule") == rule_id)), rule_id
+    assert RULES["A01"].reads == () and "load" in RULES["U04"].reads and "load" not in RULES["U02"].reads
 
 
 def test_findings_are_ordered_by_rule_severity_customer_period(tmp_path):

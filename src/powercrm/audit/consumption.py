@@ -56,7 +56,7 @@ def run_summary(data: AuditData, flagged: pl.LazyFrame, min_months: int, *aggreg
     return data.archive(summary)
 
 
-@rule("U01", "consumption", "连续零电量", "zero kWh for consecutive months")
+@rule("U01", "consumption", "连续零电量", "zero kWh for consecutive months", reads=("billing",))
 def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     n = cfg.U01.min_months
     hits = run_summary(data, runs(data.months, pl.col("kwh") == 0, n), n)
@@ -92,7 +92,7 @@ def _drop_candidates(months: pl.LazyFrame, c: U02Config) -> pl.LazyFrame:
     return months.with_columns(_candidate=candidate).filter(needed)
 
 
-@rule("U02", "consumption", "电量突降", "sudden drop in kWh")
+@rule("U02", "consumption", "电量突降", "sudden drop in kWh", reads=("billing",))
 def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U02
     # the calendar months before this one ("closed left" leaves the month itself out); a month
@@ -122,7 +122,7 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
 
 
-@rule("U03", "consumption", "电量超过容量上限", "kWh above the physical maximum")
+@rule("U03", "consumption", "电量超过容量上限", "kWh above the physical maximum", reads=("billing",))
 def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     hours = pl.col("period").dt.days_in_month().cast(pl.Float64) * 24
     limit = pl.col("contract_capacity_kva") * hours * cfg.U03.multiplier
@@ -146,7 +146,7 @@ def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
 
 
-@rule("U04", "consumption", "最大负荷超过合同容量", "maximum load above contract capacity")
+@rule("U04", "consumption", "最大负荷超过合同容量", "maximum load above contract capacity", reads=("load", "load_interval"))
 def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if data.load is None:
         return empty_findings()
@@ -168,7 +168,7 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
 
 
-@rule("U05", "consumption", "功率因数不达标", "power factor below standard")
+@rule("U05", "consumption", "功率因数不达标", "power factor below standard", reads=("billing",))
 def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if not data.has("billing", "kvarh"):
         data.notes.append("U05: billing has no kvarh column; not checked")
@@ -201,7 +201,7 @@ _NEGATIVE = {
 }
 
 
-@rule("U06", "consumption", "负值或负荷异常", "negative values or load inconsistent")
+@rule("U06", "consumption", "负值或负荷异常", "negative values or load inconsistent", reads=("billing", "load", "load_interval"))
 def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     load_inverted = pl.col("max_load_kw") < pl.col("avg_load_kw")
     negative = pl.any_horizontal((pl.col(c) < 0).fill_null(False) for c in _NEGATIVE)
@@ -255,7 +255,7 @@ def _class_bound(cfg: AuditConfig, side: int) -> pl.Expr:
     return bound
 
 
-@rule("U07", "consumption", "电费与电量不符", "bill inconsistent with energy")
+@rule("U07", "consumption", "电费与电量不符", "bill inconsistent with energy", reads=("billing",))
 def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if not data.has("billing", "amount_due"):
         data.notes.append("U07: billing has no amount_due column; not checked")
@@ -285,7 +285,7 @@ def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
 
 
-@rule("U08", "consumption", "连续欠费或多缴", "arrears in consecutive months, or overpayment")
+@rule("U08", "consumption", "连续欠费或多缴", "arrears in consecutive months, or overpayment", reads=("billing",))
 def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U08
     absent = [col for col in ("amount_due", "amount_paid") if not data.has("billing", col)]
@@ -326,7 +326,7 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     return pl.concat([arrear_runs, overpaid])
 
 
-@rule("U09", "consumption", "电量长期不变（估抄）", "flat line: identical kWh")
+@rule("U09", "consumption", "电量长期不变（估抄）", "flat line: identical kWh", reads=("billing",))
 def flat_line(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     n = cfg.U09.min_months
     kwh = pl.col("kwh").round(3)

@@ -32,14 +32,6 @@ class AuditResult:
     rows: dict[str, dict[str, int]] = field(default_factory=dict)  # per table read: rows in, used, rejected
 
 
-# the tables each family of rules reads beside the customer archive
-TABLES_READ = {
-    "archive": (),
-    "consumption": ("billing", "load", "load_interval"),
-    "theft": ("billing",),
-    "line_loss": ("billing", "supply"),
-}
-
 
 def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> list[str]:
     """Rule ids to run, in registry order: those named (comma-separated, any case) — an id runs even when
@@ -85,7 +77,7 @@ def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Seq
     """
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
-    data = prepare(dataset, {table for r in chosen for table in TABLES_READ[RULES[r].family]})
+    data = prepare(dataset, {table for r in chosen for table in RULES[r].reads})
     result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=data.notes, rows=data.rows)
     with ThreadPoolExecutor(1) as pool:
         # U10's scores are computed beside the other rules: much of their onset search runs on one core

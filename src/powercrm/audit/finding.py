@@ -53,18 +53,20 @@ class Rule:
     title_zh: str
     title_en: str
     check: Check
+    reads: tuple[str, ...] = ()  # the tables the check reads beside the customer archive
 
 
 RULES: dict[str, Rule] = {}  # rule id -> rule, in report order
 
 
-def rule(rule_id: str, family: str, title_zh: str, title_en: str) -> Callable[[Check], Check]:
-    """Register `check` as the rule `rule_id` (each id once)."""
+def rule(rule_id: str, family: str, title_zh: str, title_en: str, reads: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Register `check` as the rule `rule_id` (each id once), reading the archive and the tables `reads`
+    (a run reads only the tables its rules name)."""
 
     def register(check: Check) -> Check:
         if rule_id in RULES:
             raise RuntimeError(f"audit rule {rule_id} registered twice")
-        RULES[rule_id] = Rule(rule_id, family, title_zh, title_en, check)
+        RULES[rule_id] = Rule(rule_id, family, title_zh, title_en, check, reads)
         # keep the registry in report order (family, then id) whatever order the modules load in
         ordered = sorted(RULES.values(), key=lambda r: (list(FAMILIES).index(r.family), r.id))
         RULES.clear()

@@ -102,7 +102,7 @@ def _max_rate(cfg: AuditConfig) -> pl.Expr:
     return bound
 
 
-@rule("L01", "line_loss", "线损率异常", "line loss rate out of range")
+@rule("L01", "line_loss", "线损率异常", "line loss rate out of range", reads=("billing", "supply"))
 def loss_rate(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if data.supply is None:
         return empty_findings()

@@ -373,7 +373,7 @@ def _theft_scores(data: AuditData, cfg: AuditConfig) -> pl.DataFrame:
     )
 
 
-@rule("U10", "theft", "窃电嫌疑", "theft suspicion")
+@rule("U10", "theft", "窃电嫌疑", "theft suspicion", reads=("billing",))
 def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U10
     suspects = theft_scores(data, cfg).filter(pl.col("score") >= c.min_score)
