@@ -272,13 +272,6 @@ def header_map(table: Table, headers: list[str], aliases: dict[str, str]) -> dic
     return mapping
 
 
-def _blank(path: Path) -> bool:
-    """True for an empty text file (nothing but a BOM and whitespace)."""
-    with path.open("rb") as fh:
-        head = fh.read(_SNIFF_BYTES + 1)
-    return len(head) <= _SNIFF_BYTES and not head.replace(codecs.BOM_UTF8, b"").strip()
-
-
 def _is_header(table: Table, headers: list[str], aliases: dict[str, str]) -> bool:
     """Whether a row of cells names every required column of the table (a title row does not)."""
     required = set(table.required_columns) or {table.columns[0].name}
@@ -406,9 +399,6 @@ def read_table(
         first_row = 1  # Parquet has no header line: rows are counted from 1
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         lf, first_row = _read_excel(path, table, aliases)
-    elif suffix in (".csv", ".txt", "") and not table.required and _blank(path):
-        # an export of an optional table with nothing in it (no events this month): a table without rows
-        lf, first_row = pl.LazyFrame(schema=dict.fromkeys(table.names, pl.String)), 2
     elif suffix in (".csv", ".txt", ""):
         lf, enc, delim, text_file, title_lines = _scan_csv(path, encoding, table, aliases)
         first_row = 2 + title_lines
