@@ -40,7 +40,7 @@ def test_writes_bom_csv_and_a_summary(runner, data, tmp_path):
     table = pl.read_csv(out)
     assert table.columns == output_columns()
     assert table.height == 3
-    assert "3 customers scored" in result.stderr and "origin (1.761000, 1.099000)" in result.stderr
+    assert "3 customers scored" in result.stderr and "origin (1.761000, 1.099000); B42 M = 100.00 kWh" in result.stderr
     assert result.stdout == ""
 
 

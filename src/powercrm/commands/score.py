@@ -95,7 +95,8 @@ def _print_summary(console, info: dict, seconds: float, output: str) -> None:
         grades.add_row(g, f"{n:,}")
     console.print(grades)
     ox, oy = info["origin"]
-    console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {info['m_b42']}")
+    m = info["m_b42"]
+    console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {'none (no positive growth amount)' if m is None else f'{m:,.2f} kWh'}")
     nulls = ", ".join(f"{k} {v:,}" for k, v in info["null_counts"].items())
     console.print(f"null indicators (given the null score): {nulls}")
     print_rows(console, info["rows"])
