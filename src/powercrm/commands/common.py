@@ -92,6 +92,11 @@ def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     stream.flush()
 
 
+def m_text(m: float | None) -> str:
+    """B42's M as the summaries print it."""
+    return "none (no positive growth amount)" if m is None else f"{m:,.2f} kWh"
+
+
 def print_rows(console: Console, rows: dict[str, dict[str, int]]) -> None:
     """One line per table: rows in, used and (when any) rejected."""
     for table, r in rows.items():

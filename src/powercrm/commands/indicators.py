@@ -19,6 +19,7 @@ from powercrm.commands.common import (
     QuietOpt,
     Stopwatch,
     SupplyOpt,
+    m_text,
     open_dataset,
     set_period_end,
     print_json,
@@ -113,7 +114,7 @@ def indicators(
         f"{collected.height:,} customers, period end {format_period(result.period_end)} "
         f"(current {windows.current}, previous {windows.previous}, credit {windows.credit})"
     )
-    console.print(f"B42 M = {'none (no positive growth amount)' if m_used is None else f'{m_used:,.2f} kWh'}")
+    console.print(f"B42 M = {m_text(m_used)}")
     console.print("null indicators: " + ", ".join(f"{k} {v:,}" for k, v in nulls.items()))
     for note in result.notes:
         console.print(f"note: {note}", markup=False)

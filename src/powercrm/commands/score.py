@@ -25,6 +25,7 @@ from powercrm.commands.common import (
     QuietOpt,
     Stopwatch,
     SupplyOpt,
+    m_text,
     open_dataset,
     set_period_end,
     print_json,
@@ -95,8 +96,7 @@ def _print_summary(console, info: dict, seconds: float, output: str) -> None:
         grades.add_row(g, f"{n:,}")
     console.print(grades)
     ox, oy = info["origin"]
-    m = info["m_b42"]
-    console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {'none (no positive growth amount)' if m is None else f'{m:,.2f} kWh'}")
+    console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {m_text(info['m_b42'])}")
     nulls = ", ".join(f"{k} {v:,}" for k, v in info["null_counts"].items())
     console.print(f"null indicators (given the null score): {nulls}")
     print_rows(console, info["rows"])
