@@ -25,6 +25,10 @@ class MatrixError(ConfigError):
     """A judgment matrix is not a valid fuzzy complementary or reciprocal matrix; the message names the cell."""
 
 
+class ResourceError(PowercrmError):
+    """The machine cannot run the command on this data (e.g. not enough memory); the message says what to do."""
+
+
 class UsageError(PowercrmError):
     """The command line itself is wrong (bad option value or combination)."""
 

@@ -167,3 +167,17 @@ def test_chinese_headers_and_labels(runner, dataset):
     header, row = result.stdout.splitlines()
     assert header == "规则,严重程度,户号,供电线路,台区,账期,数值,阈值,说明,说明（英文）,依据"
     assert row.startswith("A02,低,C99,L1,A1,,,,联系电话“<b>123</b>”不是有效的大陆手机或固定电话号码,")
+
+
+def test_a_run_that_does_not_fit_in_memory_stops_with_one_line(runner, dataset, tmp_path, monkeypatch):
+    from powercrm.audit import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: int(memory.BASE_BYTES))
+    out = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: the audit needs about 1.2 GB of memory for 312 billing rows")
+    assert "--no-memory-check" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()
+    assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--no-memory-check"]).exit_code == 0
+    assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--rules", "archive"]).exit_code == 0

@@ -16,6 +16,7 @@ from powercrm.io.readers import (
     Dataset,
     LoadedTable,
     detect_encoding,
+    estimated_rows,
     load_dataset,
     normalize_encoding,
     raw_name,
@@ -824,3 +825,25 @@ def test_padded_cells_read_as_their_value_and_fractions_of_an_integer_are_unread
     assert df["transformer_count"].to_list() == [3, None, 4]
     assert df["open_date"].to_list() == [D(2024, 1, 5), D(2024, 2, 1), D(2024, 3, 1)]
     assert df["problem"].to_list() == [None, "transformer_count='3.5'", None]
+
+
+def test_estimated_rows_counts_a_small_csv_exactly_after_its_title_and_header(tmp_path):
+    path = tmp_path / "billing.csv"
+    body = "\n".join(f"C{i},2024-01,{i}" for i in range(250))
+    path.write_text("电费账单明细\ncustomer_id,period,kwh\n" + body, encoding="utf-8")  # no final newline
+    assert estimated_rows(read_table(BILLING, path)) == 250
+
+
+def test_estimated_rows_of_a_large_csv_is_within_a_few_percent(tmp_path):
+    path = tmp_path / "billing.csv"
+    rows = [f"C{i:07d},2024-{i % 12 + 1:02d},{i * 37 % 100000}.5" for i in range(20_000)]
+    path.write_text("customer_id,period,kwh\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    t = read_table(BILLING, path)
+    assert estimated_rows(t, sample=4096) == pytest.approx(20_000, rel=0.05)
+    assert estimated_rows(t) == 20_000
+
+
+def test_estimated_rows_of_parquet_is_its_row_count(tmp_path):
+    path = tmp_path / "billing.parquet"
+    pl.DataFrame({"customer_id": ["C1", "C2", "C3"], "period": ["2024-01"] * 3, "kwh": [1.0, 2.0, 3.0]}).write_parquet(path)
+    assert estimated_rows(read_table(BILLING, path)) == 3

@@ -14,6 +14,7 @@ from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import prepare
 from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES, SEVERITIES, SEVERITY_RANK
 from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
+from powercrm.audit.memory import check_memory
 from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import UsageError
 from powercrm.io.readers import Dataset
@@ -69,15 +70,21 @@ def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def run_audit(dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Sequence[str] | None = None) -> AuditResult:
+def run_audit(
+    dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Sequence[str] | None = None, *, memory_check: bool = True
+) -> AuditResult:
     """Evaluate the chosen rules over the usable rows of the dataset.
 
     A rule that needs an optional column the export lacks altogether is skipped with a note instead
-    of flagging every row; repeated customer ids (A04) are counted over the archive as read.
+    of flagging every row; repeated customer ids (A04) are counted over the archive as read. With
+    `memory_check`, raises ResourceError before reading when the run would not fit in memory.
     """
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
-    data = prepare(dataset, {table for r in chosen for table in RULES[r].reads})
+    tables = {table for r in chosen for table in RULES[r].reads}
+    if memory_check:
+        check_memory(dataset, tables)
+    data = prepare(dataset, tables)
     result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=data.notes, rows=data.rows)
     with ThreadPoolExecutor(1) as pool:
         # U10's scores are computed beside the other rules: much of their onset search runs on one core

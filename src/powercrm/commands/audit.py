@@ -127,6 +127,13 @@ def audit(
     load_interval: LoadIntervalOpt = None,
     events: EventsOpt = None,
     supply: SupplyOpt = None,
+    memory_check: Annotated[
+        bool,
+        typer.Option(
+            "--memory-check/--no-memory-check",
+            help="Stop at once when the audit would need more memory than is available (it holds every customer-month).",
+        ),
+    ] = True,
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -171,7 +178,7 @@ def audit(
     if dataset.structural:  # a missing required table or column stops the run before any work
         more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
         raise InputError(dataset.structural[0] + more)
-    result = run_audit(dataset, cfg.audit, rules)
+    result = run_audit(dataset, cfg.audit, rules, memory_check=memory_check)
 
     write_table(
         localize(result.findings, lang), output, encoding=output_encoding,

@@ -113,6 +113,26 @@ def tail_values(t: LoadedTable, column: str, size: int = 1 << 20) -> pl.Series |
     return raw.select(parse.parse(col, pl.col(t.headers[column]), pl.String()).alias(column)).to_series()
 
 
+def estimated_rows(t: LoadedTable, sample: int = 1 << 20) -> int:
+    """The table's number of rows without parsing it: counted by Parquet and Excel readers (metadata, or
+    the frame already read); for CSV, the bytes after the header over the mean length of the lines in
+    its first `sample` bytes (an estimate, for deciding whether a run fits in memory)."""
+    if t.text_file is None:
+        return int(t.lf.select(pl.len()).collect().item())
+    size = t.text_file.stat().st_size
+    with t.text_file.open("rb") as fh:
+        for _ in range(t.title_lines + 1):
+            fh.readline()
+        start = fh.tell()
+        head = fh.read(sample)
+    lines = head.count(b"\n")
+    if lines == 0:
+        return 1 if head.strip() else 0
+    if len(head) < sample:
+        return lines + (not head.endswith(b"\n"))
+    return round((size - start) * lines / len(head))
+
+
 def parquet_max(t: LoadedTable, column: str) -> dt.date | None:
     """The largest value of a date `column` of a one-file Parquet table, from the row-group statistics in
     its footer (no data page is read); None when the file is not Parquet, the column is not stored as
