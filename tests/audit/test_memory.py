@@ -1,4 +1,4 @@
-"""The audit's memory check: the estimate against measured peaks, and a clear stop before reading."""
+"""The audit's memory estimate against measured peaks, and how many partitions a run needs."""
 
 from __future__ import annotations
 
@@ -41,6 +41,24 @@ def test_available_memory_reads_meminfo(tmp_path):
     assert memory.available_memory(meminfo) is None
 
 
+def test_partition_count():
+    ten_million = {"billing": 355_596_038, "load": 354_598_640}  # 45.6 GB
+    assert memory.partition_count(ten_million, int(64 * GB)) == 1
+    # each partition within half of 24 GB, less the 1.2 GB base: 44.4 / 10.8 GB
+    assert memory.partition_count(ten_million, int(24 * GB)) == 5
+    assert memory.partition_count(ten_million, int(12 * GB)) == 10
+    with pytest.raises(ResourceError, match=r"needs about 45\.6 GB of memory for 355,596,038 billing rows .* only 2\.0 GB"):
+        memory.partition_count(ten_million, int(2 * GB))
+
+
+@given(st.integers(10**6, 10**10), st.integers(3 * 10**9, 10**11))
+def test_partitions_fit_in_their_share(rows, available):
+    count = memory.partition_count({"billing": rows}, available)
+    if count > 1:
+        part = (memory.needed_memory({"billing": rows}) - memory.BASE_BYTES) / count
+        assert memory.BASE_BYTES + part <= available * memory.PARTITION_SHARE + 1
+
+
 @pytest.fixture
 def dataset(tmp_path):
     _write(tmp_path / "customers.csv", [customer("C1"), customer("C2")])
@@ -48,18 +66,13 @@ def dataset(tmp_path):
     return load_dataset(tmp_path)
 
 
-def test_a_run_that_does_not_fit_stops_before_reading(dataset):
-    with pytest.raises(ResourceError, match=r"needs about 1\.2 GB of memory for 48 billing rows .* 1\.0 GB is available"):
-        memory.check_memory(dataset, {"customers", "billing"}, available=int(1 * GB))
-
-
 def test_only_the_tables_the_rules_read_count(dataset):
     assert memory.audit_rows(dataset, {"customers"}) == {}
     assert memory.audit_rows(dataset, {"customers", "billing", "load"}) == {"billing": 48}
-    memory.check_memory(dataset, {"customers"}, available=int(memory.BASE_BYTES))
+    assert memory.partitions_needed(dataset, {"customers"}, available=int(memory.BASE_BYTES)) == 1
 
 
-def test_run_audit_checks_unless_told_not_to(dataset, monkeypatch):
+def test_run_audit_stops_when_not_even_a_partition_fits_unless_told_not_to(dataset, monkeypatch):
     monkeypatch.setattr(memory, "available_memory", lambda: int(memory.BASE_BYTES))
     with pytest.raises(ResourceError):
         run_audit(dataset, rules="U01")

@@ -177,6 +177,7 @@ def test_a_run_that_does_not_fit_in_memory_stops_with_one_line(runner, dataset, 
     result = runner.invoke(app, ["audit", str(dataset), "-o", str(out)])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: the audit needs about 1.2 GB of memory for 312 billing rows")
+    assert "only 1.2 GB is available" in result.stderr
     assert "--no-memory-check" in result.stderr and len(result.stderr.splitlines()) == 1
     assert not out.exists()
     assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--no-memory-check"]).exit_code == 0

@@ -73,6 +73,7 @@ class AuditData:
     rows: per table read, its rows `in` (as read), `used` and `rejected` — the accounting of
       `powercrm.io.usable` (unreadable rows, orphans and repeated keys are rejected); empty when `build`
       was not given every row as read.
+    used: per table read, its rows used (also without the rows as read: a partition's share).
     results: frames computed once and read by several rules (U10's scores, the line-loss table).
     """
 
@@ -85,6 +86,7 @@ class AuditData:
     present: Mapping[str, set[str]] | None = None
     notes: list[str] = field(default_factory=list)
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
     results: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
@@ -147,10 +149,17 @@ def _rows_in(sources: Mapping[str, pl.LazyFrame], name: str) -> list[pl.LazyFram
     return [sources[name].select(pl.len())] if name in sources else []
 
 
-def _account(rows: dict[str, dict[str, int]], name: str, read: list[int], used: int) -> None:
-    """Record table `name`'s rows in (`read`: its count, or empty when unknown), used and rejected."""
+@dataclass
+class _Accounts:
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+
+
+def _account(accounts: _Accounts, name: str, read: list[int], used: int) -> None:
+    """Record table `name`'s rows used, and in (`read`: its count, or empty when unknown) and rejected."""
+    accounts.used[name] = used
     if read:
-        rows[name] = {"in": read[0], "used": used, "rejected": read[0] - used}
+        accounts.rows[name] = {"in": read[0], "used": used, "rejected": read[0] - used}
 
 
 def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -249,7 +258,7 @@ def _with_months(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _monthly_load(
-    tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame, sources: Mapping[str, pl.LazyFrame], rows: dict[str, dict[str, int]]
+    tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame, sources: Mapping[str, pl.LazyFrame], rows: _Accounts
 ) -> pl.DataFrame | None:
     """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row
     wins), of active customers. The rows of cancelled customers are read too, as they count as used."""
@@ -289,23 +298,31 @@ def build(
     present: Mapping[str, set[str]] | None = None,
     archive_ids: pl.LazyFrame | None = None,
     sources: Mapping[str, pl.LazyFrame] | None = None,
+    *,
+    archive: pl.DataFrame | None = None,
+    members: pl.Series | None = None,
 ) -> AuditData:
     """The shared frames from readable rows by table name, in source order (a repeated key keeps its first
     row, an orphan is left out). `present` names the columns each input file really had; `archive_ids`
     is the customer_id of every archive row as read, for A04; `sources`, every row of each table as
-    read, for the rows in, used and rejected (`AuditData.rows`)."""
+    read, for the rows in, used and rejected (`AuditData.rows`).
+
+    For one partition of the customers (`powercrm.audit.partition`): `archive`, the `archive_rows` built
+    once, and `members`, the partition's customer numbers (`_c`): the months and load are theirs only."""
     sources = sources or {}
-    rows: dict[str, dict[str, int]] = {}
-    archive = _archive_rows(tables["customers"])
-    _account(rows, "customers", [n.item() for n in pl.collect_all(_rows_in(sources, "customers"))], archive.height)
+    rows = _Accounts()
+    if archive is None:
+        archive = _archive_rows(tables["customers"])
+        _account(rows, "customers", [n.item() for n in pl.collect_all(_rows_in(sources, "customers"))], archive.height)
+    chosen = archive if members is None else archive.filter(pl.col(CUSTOMER).is_in(members.implode()))
     if "billing" in tables:
-        billing, read = _by_customer(tables["billing"], archive, BILL_SUMS, _rows_in(sources, "billing"))
+        billing, read = _by_customer(tables["billing"], chosen, BILL_SUMS, _rows_in(sources, "billing"))
         _account(rows, "billing", read, billing.height)
     else:  # not needed: no months, in the frames' schema
-        billing = _by_customer(pl.LazyFrame(schema={"customer_id": pl.String, "period": pl.Date, **dict.fromkeys(BILL_SUMS, pl.Float64)}), archive, BILL_SUMS)[0]
+        billing = _by_customer(pl.LazyFrame(schema={"customer_id": pl.String, "period": pl.Date, **dict.fromkeys(BILL_SUMS, pl.Float64)}), chosen, BILL_SUMS)[0]
     months, cancelled = _one_per_month(billing, summed=True)
     del billing
-    load = _monthly_load(tables, archive, sources, rows)
+    load = _monthly_load(tables, chosen, sources, rows)
     duplicate_ids = pl.DataFrame(schema={"customer_id": pl.String, "archive_rows": pl.Int64})
     if archive_ids is not None:
         duplicate_ids = (
@@ -329,5 +346,6 @@ def build(
         supply=None if supply is None else supply.lazy(),
         duplicate_ids=duplicate_ids.lazy(),
         present=present,
-        rows=rows,
+        rows=rows.rows,
+        used=rows.used,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,14 +12,15 @@ import polars as pl
 # importing the rule modules registers their rules
 from powercrm.audit import archive, consumption, line_loss, theft  # noqa: F401
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import prepare
+from powercrm.audit.data import build, prepare
 from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES, SEVERITIES, SEVERITY_RANK
 from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
-from powercrm.audit.memory import check_memory
+from powercrm.audit.memory import partitions_needed
+from powercrm.audit.partition import partition_members, supply_partitions
 from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import UsageError
 from powercrm.io.readers import Dataset
-from powercrm.io.usable import usable_tables
+from powercrm.io.usable import readable_rows, usable_tables
 
 
 @dataclass
@@ -71,19 +73,27 @@ def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def run_audit(
-    dataset: Dataset, cfg: AuditConfig | None = None, rules: str | Sequence[str] | None = None, *, memory_check: bool = True
+    dataset: Dataset,
+    cfg: AuditConfig | None = None,
+    rules: str | Sequence[str] | None = None,
+    *,
+    memory_check: bool = True,
+    partitions: int | None = None,
 ) -> AuditResult:
     """Evaluate the chosen rules over the usable rows of the dataset.
 
     A rule that needs an optional column the export lacks altogether is skipped with a note instead
-    of flagging every row; repeated customer ids (A04) are counted over the archive as read. With
-    `memory_check`, raises ResourceError before reading when the run would not fit in memory.
+    of flagging every row; repeated customer ids (A04) are counted over the archive as read. The run
+    is split into customer `partitions` (`_partitioned`) when given, or with `memory_check` when it
+    would not fit in the memory available (`memory.partitions_needed`).
     """
     cfg = cfg or AuditConfig()
     chosen = select_rules(cfg, rules)
     tables = {table for r in chosen for table in RULES[r].reads}
-    if memory_check:
-        check_memory(dataset, tables)
+    if partitions is None:
+        partitions = partitions_needed(dataset, tables) if memory_check else 1
+    if partitions > 1:
+        return _partitioned(dataset, cfg, chosen, tables, partitions)
     data = prepare(dataset, tables)
     result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=data.notes, rows=data.rows)
     with ThreadPoolExecutor(1) as pool:
@@ -103,6 +113,60 @@ def run_audit(
         result.line_loss = frames[-1]
     if scores is not None:
         parts["U10"] = RULES["U10"].check(data, cfg).collect()
+    if parts:
+        result.findings = _sorted(pl.concat([parts[r].lazy() for r in chosen], how="vertical")).collect()
+    return result
+
+
+def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: set[str], count: int) -> AuditResult:
+    """`run_audit` in about `count` customer partitions of whole peer groups (`audit.partition`), so only
+    one partition's months are in memory at a time; each partition's rows are read from the whole
+    tables (one streamed pass per partition and table). Archive rules run once over the archive; U10's
+    ranks and L01's assessed months are settled over every partition. Findings are those of a whole run."""
+    base = prepare(dataset, ())
+    archive_rules = [r for r in chosen if not RULES[r].reads]
+    parts = dict(zip(archive_rules, pl.collect_all([RULES[r].check(base, cfg) for r in archive_rules], engine="streaming")))
+    local = [r for r in chosen if RULES[r].reads and r not in ("U10", "L01")]
+    readable = {name: readable_rows(dataset[name]) for name in tables if name in dataset}
+    supply = readable.pop("supply").collect() if "supply" in readable else None
+    members = partition_members(base.archive_rows, count)
+    supply_part = None if supply is None else supply_partitions(supply, base.archive_rows, members)
+    present = {name: t.present for name, t in dataset.tables.items()}
+    found: dict[str, list[pl.DataFrame]] = {r: [] for r in local}
+    suspects, losses, periods, used, notes = [], [], [], Counter(), list(base.notes)
+    for i, customers in enumerate(members):
+        part_tables = dict(readable)
+        if supply is not None:
+            part_tables["supply"] = supply.filter(supply_part == i).lazy()
+        data = build(part_tables, present, archive=base.archive_rows, members=customers)
+        queries = [RULES[r].check(data, cfg) for r in local]
+        if "L01" in chosen:
+            queries += [line_loss._line_loss(data, every_month=True), line_loss.billed_periods(data)]
+        frames = pl.collect_all(queries, engine="streaming")
+        for r, frame in zip(local, frames):
+            found[r].append(frame)
+        if "L01" in chosen:
+            losses.append(frames[-2])
+            periods.append(frames[-1])
+        if "U10" in chosen:
+            suspects.append(theft.theft_scores(data, cfg).collect())
+        used.update(data.used)
+        notes += [n for n in data.notes if n not in notes]
+        del data, frames
+    parts.update({r: pl.concat(found[r]) for r in local})
+    result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=notes, rows=dict(base.rows))
+    base.supply = None if supply is None else supply.lazy()
+    if "U10" in chosen:
+        result.suspects = theft.ranked(pl.concat(suspects).drop("rank")).select(THEFT_SCHEMA.names())
+        theft.keep_scores(base, cfg, result.suspects)
+        parts["U10"] = RULES["U10"].check(base, cfg).collect()
+    if "L01" in chosen:
+        result.line_loss = pl.concat(losses).join(pl.concat(periods).unique(), on="period", how="semi")
+        base.results["L01"] = result.line_loss
+        parts["L01"] = RULES["L01"].check(base, cfg).collect()
+    read = [name for name in ("billing", "load", "load_interval", "supply") if name in readable or (name == "supply" and supply is not None)]
+    for name, n in zip(read, pl.collect_all([dataset[name].lf.select(pl.len()) for name in read])):
+        result.rows[name] = {"in": n.item(), "used": used[name], "rejected": n.item() - used[name]}
     if parts:
         result.findings = _sorted(pl.concat([parts[r].lazy() for r in chosen], how="vertical")).collect()
     return result

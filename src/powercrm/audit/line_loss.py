@@ -64,10 +64,17 @@ def line_loss(data: AuditData) -> pl.LazyFrame:
     return data.results["L01"].lazy()
 
 
-def _line_loss(data: AuditData) -> pl.LazyFrame:
+def billed_periods(data: AuditData) -> pl.LazyFrame:
+    """The months that appear in billing: the only ones assessed."""
+    return data.all_months.select("period").unique()
+
+
+def _line_loss(data: AuditData, every_month: bool = False) -> pl.LazyFrame:
+    """The line-loss table; of every supplied month with `every_month` (a partition's table, whose months
+    are then narrowed to those billed in any partition)."""
     if data.supply is None:
         return pl.LazyFrame(schema=LINE_LOSS_SCHEMA)
-    billed_periods = data.all_months.select("period").unique()
+    assessed = data.supply.select("period").unique() if every_month else billed_periods(data)
     parts = []
     for level, key, other in (("area", "area_id", "line_id"), ("line", "line_id", "area_id")):
         rows = data.supply.filter(pl.col("area_id").is_not_null() if level == "area" else pl.col("area_id").is_null())
@@ -76,7 +83,7 @@ def _line_loss(data: AuditData) -> pl.LazyFrame:
         )
         billed, voltage = _on(data, key)
         parts.append(
-            supplied.join(billed_periods, on="period", how="semi")
+            supplied.join(assessed, on="period", how="semi")
             .join(billed, on=[key, "period"], how="left")
             .join(voltage, on=key, how="left")
             .with_columns(

@@ -9,12 +9,14 @@ Parquet, 2 cores; docs/performance.md), against the estimate below:
     1 M          35.6 M        35.5 M       5.1–5.4    5.64
     3 M         106.7 M       106.4 M      14.5        14.5
 
-A run that would need more than the memory available stops at once with one line, instead of being
-killed by the operating system after minutes of work.
+A run that would need more than the memory available runs customer partition by customer partition
+instead (`powercrm.audit.partition`), each within half of it, rather than being killed by the
+operating system after minutes of work.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from powercrm.io.readers import Dataset, estimated_rows
 BASE_BYTES = 1.2e9
 BYTES_PER_ROW = {"billing": 80, "load": 45}
 GB = 1e9
+PARTITION_SHARE = 0.5  # of the memory available, for one partition: the archive and the findings stay whole
 
 
 def available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
@@ -51,19 +54,26 @@ def needed_memory(rows: dict[str, int]) -> float:
     return BASE_BYTES + sum(BYTES_PER_ROW[name] * n for name, n in rows.items())
 
 
-def check_memory(dataset: Dataset, tables: Collection[str], available: int | None = None) -> None:
-    """Raise ResourceError when an audit reading `tables` would need more memory than is available."""
+def partitions_needed(dataset: Dataset, tables: Collection[str], available: int | None = None) -> int:
+    """How many customer partitions an audit reading `tables` needs in the memory available
+    (`partition_count`); 1 where that memory is unknown."""
     available = available_memory() if available is None else available
-    if available is None:
-        return
-    rows = audit_rows(dataset, tables)
+    return 1 if available is None else partition_count(audit_rows(dataset, tables), available)
+
+
+def partition_count(rows: dict[str, int], available: int) -> int:
+    """1 when an audit holding `rows` fits in `available` bytes, else how many customer partitions
+    (`powercrm.audit.partition`) keep each within PARTITION_SHARE of it. Raises ResourceError when not
+    even that is possible."""
     need = needed_memory(rows)
     if need <= available:
-        return
-    counted = " and ".join(f"{n:,} {name} rows" for name, n in rows.items())
-    raise ResourceError(
-        f"the audit needs about {need / GB:.1f} GB of memory for {counted} (it holds every customer-month), "
-        f"and {available / GB:.1f} GB is available: audit part of the customers at a time (e.g. an export per "
-        "county or line), run rules that read fewer tables (--rules archive reads the archive alone), "
-        "or pass --no-memory-check to try anyway"
-    )
+        return 1
+    budget = available * PARTITION_SHARE - BASE_BYTES
+    if budget <= 0:
+        counted = " and ".join(f"{n:,} {name} rows" for name, n in rows.items())
+        raise ResourceError(
+            f"the audit needs about {need / GB:.1f} GB of memory for {counted} (it holds every customer-month), "
+            f"and only {available / GB:.1f} GB is available: run it on a machine with more memory, or pass "
+            "--no-memory-check to try anyway"
+        )
+    return math.ceil((need - BASE_BYTES) / budget)

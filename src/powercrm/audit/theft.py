@@ -321,10 +321,19 @@ def theft_scores(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 
     Computed once per run and kept on `data`: the U10 rule and the inspection list both read it.
     """
-    key = f"U10 {cfg.U10.model_dump_json()}"
+    key = _results_key(cfg)
     if key not in data.results:
         data.results[key] = _theft_scores(data, cfg)
     return data.results[key].lazy()
+
+
+def keep_scores(data: AuditData, cfg: AuditConfig, scores: pl.DataFrame) -> None:
+    """Make `scores` (`THEFT_SCHEMA`, e.g. merged from partitions) the scores U10 reads from `data`."""
+    data.results[_results_key(cfg)] = scores
+
+
+def _results_key(cfg: AuditConfig) -> str:
+    return f"U10 {cfg.U10.model_dump_json()}"
 
 
 def _customer_slices(frame: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
@@ -360,16 +369,21 @@ def _theft_scores(data: AuditData, cfg: AuditConfig) -> pl.DataFrame:
             pool.map(lambda part: _scored_slice(relative.series(part), c.recent_months), _customer_slices(relative.months, ONSET_SLICE_ROWS))
         )
     drop = pl.min_horizontal("drop", "yoy_drop")
-    scored = onset.with_columns(score=_score(drop)).rename({"period": "onset"})
+    scored = onset.with_columns(score=_score(drop), peer=pl.col("peer").replace_strict(PEERS, return_dtype=pl.String))
     # `_c` is in customer_id order
-    ranked = scored.sort(["score", "drop", CUSTOMER], descending=[True, True, False]).with_columns(
-        rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64), peer=pl.col("peer").replace_strict(PEERS, return_dtype=pl.String)
-    )
     return (
-        data.archive(ranked.lazy())
+        data.archive(ranked(scored.rename({"period": "onset"}), CUSTOMER).lazy())
         .select(THEFT_SCHEMA.names())
         .cast(THEFT_SCHEMA)  # type: ignore[arg-type]
         .collect()
+    )
+
+
+def ranked(scored: pl.DataFrame, customer: str = "customer_id") -> pl.DataFrame:
+    """`scored` in the order of the inspection list, best suspect first (ties: the larger drop, then
+    the customer in id order), with its rank."""
+    return scored.sort(["score", "drop", customer], descending=[True, True, False]).with_columns(
+        rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
     )
 
 

@@ -131,7 +131,8 @@ def audit(
         bool,
         typer.Option(
             "--memory-check/--no-memory-check",
-            help="Stop at once when the audit would need more memory than is available (it holds every customer-month).",
+            help="Run the audit customer partition by customer partition when it would not fit in the memory "
+            "available (it holds every customer-month); --no-memory-check runs it whole.",
         ),
     ] = True,
     quiet: QuietOpt = False,
