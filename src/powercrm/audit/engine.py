@@ -141,7 +141,7 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
         data = build(part_tables, present, archive=base.archive_rows, members=customers)
         queries = [RULES[r].check(data, cfg) for r in local]
         if "L01" in chosen:
-            queries += [line_loss._line_loss(data, every_month=True), line_loss.billed_periods(data)]
+            queries += [line_loss.loss_table(data, every_month=True), line_loss.billed_periods(data)]
         frames = pl.collect_all(queries, engine="streaming")
         for r, frame in zip(local, frames):
             found[r].append(frame)
@@ -152,7 +152,7 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
             suspects.append(theft.theft_scores(data, cfg).collect())
         used.update(data.used)
         notes += [n for n in data.notes if n not in notes]
-        del data, frames
+        del data, frames, queries  # the plans hold the partition's frames: released before the next is read
     parts.update({r: pl.concat(found[r]) for r in local})
     result = AuditResult(rules=chosen, findings=pl.DataFrame(schema=FINDING_SCHEMA), notes=notes, rows=dict(base.rows))
     base.supply = None if supply is None else supply.lazy()

@@ -60,7 +60,7 @@ def line_loss(data: AuditData) -> pl.LazyFrame:
     """
     if "L01" not in data.results:
         # streamed: half the CPU time of the in-memory engine for the two group-bys over every customer-month
-        data.results["L01"] = _line_loss(data).collect(engine="streaming")
+        data.results["L01"] = loss_table(data).collect(engine="streaming")
     return data.results["L01"].lazy()
 
 
@@ -69,7 +69,7 @@ def billed_periods(data: AuditData) -> pl.LazyFrame:
     return data.all_months.select("period").unique()
 
 
-def _line_loss(data: AuditData, every_month: bool = False) -> pl.LazyFrame:
+def loss_table(data: AuditData, every_month: bool = False) -> pl.LazyFrame:
     """The line-loss table; of every supplied month with `every_month` (a partition's table, whose months
     are then narrowed to those billed in any partition)."""
     if data.supply is None:
