@@ -73,3 +73,13 @@ def test_partitioned_run_equals_the_whole_run(dataset, partitions):
     assert_frame_equal(split.line_loss.sort(key), whole.line_loss.sort(key), check_exact=False, rel_tol=1e-12)
     assert split.rows == whole.rows
     assert split.notes == whole.notes
+
+
+def test_partitioned_run_with_interval_readings_equals_the_whole_run():
+    dataset = sample_dataset(sample.generate(customers=2000, months=24, seed=2, interval_days=3))
+    assert "load_interval" in dataset.tables
+    whole = run_audit(dataset, memory_check=False)
+    split = run_audit(dataset, partitions=3)
+    assert_frame_equal(split.findings, whole.findings)
+    assert_frame_equal(split.suspects, whole.suspects)
+    assert split.rows == whole.rows and split.rows["load_interval"]["used"] > 0
