@@ -58,7 +58,7 @@ def partition_members(archive: pl.DataFrame, partitions: int) -> list[pl.Series]
 def supply_partitions(supply: pl.DataFrame, archive: pl.DataFrame, members: list[pl.Series]) -> pl.Series:
     """The partition of each supply row: that of the customers on its area (a row with an area_id, as
     L01 reads it) or else its line; 0 for an area or line without customers (assessed once, billed 0)."""
-    part = pl.concat([pl.DataFrame({CUSTOMER: m, "part": pl.Series([i] * m.len(), dtype=pl.Int64)}) for i, m in enumerate(members)])
+    part = pl.concat([pl.DataFrame({CUSTOMER: m, "part": pl.repeat(i, m.len(), dtype=pl.Int64, eager=True)}) for i, m in enumerate(members)])
     located = archive.select(CUSTOMER, "line_id", "area_id").join(part, on=CUSTOMER)
     where = supply.select("line_id", "area_id")
     for key in ("line_id", "area_id"):
