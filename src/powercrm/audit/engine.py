@@ -12,7 +12,7 @@ import polars as pl
 # importing the rule modules registers their rules
 from powercrm.audit import archive, consumption, line_loss, theft  # noqa: F401
 from powercrm.audit.config import AuditConfig
-from powercrm.audit.data import build, prepare
+from powercrm.audit.data import CUSTOMER, build, prepare
 from powercrm.audit.finding import FAMILIES, FINDING_SCHEMA, RULES, SEVERITIES, SEVERITY_RANK
 from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.memory import partitions_needed
@@ -129,7 +129,7 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
     local = [r for r in chosen if RULES[r].reads and r not in ("U10", "L01")]
     readable = {name: readable_rows(dataset[name]) for name in tables if name in dataset}
     supply = readable.pop("supply").collect() if "supply" in readable else None
-    members = partition_members(base.archive_rows, count)
+    members = partition_members(base.archive_rows, count) or [base.archive_rows.get_column(CUSTOMER)]  # an empty archive: one empty partition
     supply_part = None if supply is None else supply_partitions(supply, base.archive_rows, members)
     present = {name: t.present for name, t in dataset.tables.items()}
     found: dict[str, list[pl.DataFrame]] = {r: [] for r in local}
