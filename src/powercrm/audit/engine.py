@@ -133,7 +133,8 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
     supply_part = None if supply is None else supply_partitions(supply, base.archive_rows, members)
     present = {name: t.present for name, t in dataset.tables.items()}
     found: dict[str, list[pl.DataFrame]] = {r: [] for r in local}
-    suspects, losses, periods, used, notes = [], [], [], Counter(), list(base.notes)
+    suspects, losses, periods, used = [], [], [], Counter()
+    notes = [f"run in {len(members)} customer partitions, as the whole run would not fit in the memory available", *base.notes]
     for i, customers in enumerate(members):
         part_tables = dict(readable)
         if supply is not None:
