@@ -32,7 +32,7 @@ import pytest
 
 from powercrm.config import Config
 from powercrm.io.readers import load_dataset
-from powercrm.score import _latest_billed, run_score, summary
+from powercrm.score import latest_billed, run_score, summary
 from powercrm.segment.pipeline import output_columns
 
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
@@ -146,7 +146,7 @@ def test_a_latest_month_billed_only_to_an_orphan_is_not_the_period_end(tmp_path,
     if fmt == "parquet":  # E's first guess then comes from the footer statistics
         (root / "billing.csv").unlink()
         both.with_columns(pl.col("账期").str.to_date("%Y-%m")).write_parquet(root / "billing.parquet")
-        assert _latest_billed(load_dataset(root)["billing"]) == dt.date(2026, 1, 1)
+        assert latest_billed(load_dataset(root)["billing"]) == dt.date(2026, 1, 1)
     else:
         both.write_csv(root / "billing.csv")
     again = run_score(load_dataset(root), Config())

@@ -69,13 +69,8 @@ def run_score(
     remaining row counts are collected together.
     """
     dataset.require_complete()
-    usable = usable_tables(dataset)
-    customers = first_rows(dataset["customers"]).select(SCORING_ATTRIBUTES).collect(engine="in-memory")
-    tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
-    for name in ("billing", "load", "load_interval", "events"):
-        if name in dataset:
-            tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
-    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=_latest_billed(dataset["billing"]))
+    customers, tables = scoring_tables(dataset)
+    indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     weights = global_weights(cfg.weights)
     events = tables.get("events")
     per_customer_events = event_counts(events, indicators.period_end) if events is not None else None
@@ -99,10 +94,25 @@ def run_score(
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
-    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable.rejects, rows_in, rejected, indicators.notes)
+    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, indicators.notes)
 
 
-def _latest_billed(billing: LoadedTable) -> dt.date | None:
+def scoring_tables(dataset: Dataset) -> tuple[pl.DataFrame, dict[str, pl.LazyFrame]]:
+    """The usable customers (collected: one row per customer, the columns scoring needs) and the tables
+    the indicator stage reads: billing and load as every row with its customer_id nulled where the row
+    is unreadable (`keyed_rows`: orphans and such rows fall out at the join with customers, and the
+    reductions count the rows read and used), events and interval readings as readable rows. No
+    window over customer-months: `usable_tables` held one over every load row (1M customers: 3.2 GB)."""
+    usable = usable_tables(dataset)
+    customers = first_rows(dataset["customers"]).select(SCORING_ATTRIBUTES).collect(engine="in-memory")
+    tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
+    for name in ("billing", "load", "load_interval", "events"):
+        if name in dataset:
+            tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
+    return customers, tables
+
+
+def latest_billed(billing: LoadedTable) -> dt.date | None:
     """E's first guess (the indicator stage checks it): the latest period of a Parquet file's statistics
     (its footer), of a Parquet or Excel table (one column read), or of the first and last rows of a CSV
     export, which would be parsed whole again for the exact figure; an export sorted by customer or by

@@ -29,8 +29,8 @@ from powercrm.config import load_config
 from powercrm.errors import DataError
 from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
 from powercrm.indicators.windows import format_period
-from powercrm.io.usable import usable_tables
 from powercrm.io.writers import STDOUT, check_writable, write_table
+from powercrm.score import latest_billed, scoring_tables
 
 NUMBER_FORMATS = {"x_B11": "#,##0", "x_B12": "#,##0.00", "x_B42": "#,##0"}
 
@@ -84,7 +84,8 @@ def indicators(
         load_interval=load_interval, events=events, supply=supply,
     )
     dataset.require_complete()
-    result: IndicatorResult = compute_indicators(usable_tables(dataset).tables, cfg.indicators)
+    tables = scoring_tables(dataset)[1]
+    result: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
