@@ -14,6 +14,7 @@ import polars as pl
 
 from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import Kind
+from powercrm.io.usable import month_repeaters
 
 MAX_ROWS_SHOWN = 5
 _KIND_WORDS = {Kind.FLOAT: "number", Kind.INT: "whole number", Kind.VOLTAGE: "voltage", Kind.PERIOD: "period (month)"}
@@ -59,7 +60,7 @@ class _Check:
     message: str
     condition: pl.Expr
     example: pl.Expr | None
-    # for a check of rows repeating a customer-month: the rows counted (see `_repeat_candidates`)
+    # for a check of rows repeating a customer-month: the rows counted (see `usable.month_repeaters`)
     repeats: pl.Expr | None = None
 
 
@@ -109,18 +110,6 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
     return checks
 
 
-def _repeat_candidates(t: LoadedTable, counted: pl.Expr) -> pl.LazyFrame:
-    """customer_id of every customer whose rows `counted` may repeat a month: the months as bits (months
-    since year 0, modulo 63) summed per customer have fewer one-bits than there are rows exactly when two
-    rows share a bit — a repeated month, or months 63 apart, which the exact check then clears. One
-    group-by with one row per customer, where a window per customer-month over 35 M bills held
-    20 GB at 1 M customers (a wrapped sum keeps fewer one-bits too)."""
-    month = (pl.col("period").dt.year().cast(pl.Int64) * 12 + pl.col("period").dt.month().cast(pl.Int64)) % 63
-    bit = pl.when(counted).then(pl.lit(2, pl.Int64).pow(month))
-    per_customer = t.lf.group_by("customer_id").agg(_bits=bit.sum(), _rows=bit.count())
-    return per_customer.filter(pl.col("_bits").bitwise_count_ones().cast(pl.Int64) != pl.col("_rows")).select("customer_id")
-
-
 @dataclass
 class _Scope:
     """Checks evaluated over one table's rows (or the part of them a check needs to look at)."""
@@ -140,12 +129,12 @@ def _orphans(t: LoadedTable, customers: LoadedTable) -> _Scope:
 
 def _scopes(t: LoadedTable) -> list[_Scope]:
     """The table's checks over all its rows; a check of repeated customer-months over the rows of the
-    customers that may repeat one (`_repeat_candidates`)."""
+    customers that may repeat one (`usable.month_repeaters`)."""
     checks = _value_checks(t)
     scopes = [_Scope(t, t.lf, [c for c in checks if c.repeats is None])]
     for c in checks:
         if c.repeats is not None:
-            candidates = _repeat_candidates(t, c.repeats).collect(engine="streaming").get_column("customer_id")
+            candidates = month_repeaters(t.lf, c.repeats).collect(engine="streaming").get_column("customer_id")
             rows = t.lf.filter(pl.col("customer_id").is_in(candidates.implode()) | pl.col("customer_id").is_null())
             scopes.append(_Scope(t, rows, [c]))
     return [scope for scope in scopes if scope.checks]
