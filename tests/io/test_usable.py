@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from powercrm.io.readers import ROW, load_dataset
-from powercrm.io.usable import REJECT_SCHEMA, first_rows, usable_tables
+from powercrm.io.usable import REJECT_SCHEMA, first_rows, month_repeaters, usable_tables
 from tests.conftest import BILLING_ZH, CUSTOMERS_ROWS, CUSTOMERS_ZH, write_csv
 
 MESSY_CUSTOMERS = [
@@ -200,3 +202,20 @@ def test_first_rows_agree_with_usable_tables(tmp_path_factory, customers):
     dataset = load_dataset(root)
     usable = usable_tables(dataset).tables["customers"].collect()
     assert first_rows(dataset["customers"]).collect(engine="in-memory").equals(usable)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3", None]), st.integers(0, 400)), max_size=60))
+def test_month_repeaters_never_miss_a_repeated_month(rows):
+    frame = pl.LazyFrame(
+        {
+            "customer_id": [c for c, _ in rows],
+            "period": [dt.date(1990 + m // 12, m % 12 + 1, 1) for _, m in rows],
+        },
+        schema={"customer_id": pl.String, "period": pl.Date},
+    )
+    found = set(month_repeaters(frame).collect()["customer_id"].to_list())
+    repeated = {c for c in {c for c, _ in rows} if len([m for d, m in rows if d == c]) > len({m for d, m in rows if d == c})}
+    assert repeated <= found
+    # months 63 apart share a bit; anything else found is a real repeat
+    assert all(c in repeated or len({m % 63 for d, m in rows if d == c}) < len([1 for d, _ in rows if d == c]) for c in found)
