@@ -134,7 +134,7 @@ def test_duplicate_monthly_load_rows(make_dataset):
     rows = [["0033001234", "2024-01", "1", "2"], ["0033001234", "202401", "3", "4"]]
     write_csv(data / "负荷.csv", ["户号", "账期", "平均负荷", "最大负荷"], rows)
     p = only(problems_of(data), "duplicate")
-    assert (p.table, p.column, p.rows) == ("load", "customer_id+period", [3])
+    assert (p.table, p.column, p.rows, p.example) == ("load", "customer_id+period", [3], "0033001234 2024-01")
 
 
 def test_errors_come_before_warnings(make_dataset):

@@ -84,7 +84,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         # judged among readable rows, as `usable_tables` does: a broken first copy does not hide a good second
         readable = t.problem().is_null() & pl.all_horizontal(pl.col(c).is_not_null() for c in t.table.required_columns if c in t.present)
         dup = readable & (readable.cast(pl.Int32).cum_sum().over(key) > 1)
-        example = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" ")
+        example = pl.concat_str([pl.col(k).dt.strftime("%Y-%m") if k == "period" else pl.col(k).cast(pl.String) for k in key], separator=" ")
         label = "+".join(key)
         repeats = readable if key == ["customer_id", "period"] else None
         checks.append(_Check(Severity.ERROR, label, "duplicate", f"duplicate {label} (first row kept)", dup, example, repeats))
