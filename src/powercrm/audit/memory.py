@@ -10,8 +10,7 @@ Parquet, 2 cores; docs/performance.md), against the estimate below:
     3 M         106.7 M       106.4 M      14.5        14.5
 
 A run that would need more than the memory available runs customer partition by customer partition
-instead (`powercrm.audit.partition`), each within half of it, rather than being killed by the
-operating system after minutes of work.
+instead (`powercrm.audit.partition`), each within half of it, rather than running out of memory.
 """
 
 from __future__ import annotations
