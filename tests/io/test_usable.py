@@ -219,3 +219,11 @@ def test_month_repeaters_never_miss_a_repeated_month(rows):
     assert repeated <= found
     # months 63 apart share a bit; anything else found is a real repeat
     assert all(c in repeated or len({m % 63 for d, m in rows if d == c}) < len([1 for d, _ in rows if d == c]) for c in found)
+
+
+def test_month_repeaters_find_a_month_repeated_past_the_integer_range():
+    # five rows of 2026-05, whose bit is 2^62 ((2026·12 + 5) mod 63 = 62): the sum wraps around, and still
+    # has fewer one-bits than rows
+    months = [dt.date(2026, 5, 1)] * 5 + [dt.date(2024, 2, 1)]
+    frame = pl.LazyFrame({"customer_id": ["C1"] * 5 + ["C2"], "period": months})
+    assert month_repeaters(frame).collect()["customer_id"].to_list() == ["C1"]

@@ -143,9 +143,10 @@ def _scopes(t: LoadedTable) -> list[_Scope]:
 def validate(dataset: Dataset) -> list[Problem]:
     """Every structural and row problem of the dataset, errors first.
 
-    Streamed in two passes: the number of rows failing each check (sums over each table), then the
-    first rows and an example of the checks that failed (a filtered scan that stops at the first
-    MAX_ROWS_SHOWN) — in one pass, listing the rows held every table in memory (1 M customers: 6 GB)."""
+    Streamed in two passes: the number of rows failing each check (sums over each table, one scan at a
+    time), then the first rows and an example of the checks that failed (a filtered scan that stops at
+    the first MAX_ROWS_SHOWN). At 1 M customers one pass listing every check's rows beside its count
+    held 6.0 GB, two passes side by side 3.0 GB, one scan at a time 0.80 GB."""
     problems = [Problem(Severity.ERROR, "dataset", None, "structure", msg) for msg in dataset.structural]
     scopes = [scope for t in dataset.tables.values() for scope in _scopes(t)]
     customers = dataset.tables.get("customers")
