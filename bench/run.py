@@ -1,4 +1,4 @@
-"""Benchmark runner: `powercrm score` and `powercrm audit` end to end against DuckDB and pandas baselines.
+"""Benchmark runner: `powercrm score` and `powercrm audit` end to end against DuckDB, polars and pandas baselines.
 
     python -m bench.run                                   # 100k and 1M customers, Parquet, CSV, GBK CSV
     python -m bench.run --sizes 100k --formats parquet --runs 3
@@ -109,6 +109,7 @@ def commands(data: Path, fmt: str, out: Path, baselines: bool, audit: bool) -> d
         cmds["audit"] = [POWERCRM, "audit", str(data), "-o", str(out / "findings.parquet"), "--quiet"]
     if baselines and fmt == "parquet":
         cmds["duckdb"] = [py, "-m", "bench.baseline_duckdb", str(data), str(out / "duckdb.parquet")]
+        cmds["polars"] = [py, "-m", "bench.baseline_polars", str(data), str(out / "polars.parquet")]
         cmds["pandas"] = [py, "-m", "bench.baseline_pandas", str(data), str(out / "pandas.parquet")]
     return cmds
 
@@ -151,7 +152,7 @@ def markdown(results: list[Result]) -> str:
     for (size, fmt, cmd), r in by.items():
         if cmd != "score":
             continue
-        for other in ("duckdb", "pandas", "audit"):
+        for other in ("duckdb", "polars", "pandas", "audit"):
             o = by.get((size, fmt, other))
             if o:
                 ratios.append(f"| {size} | {fmt} | score / {other} | {r.min_s / o.min_s:.2f} |")
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100k,1m", help="comma-separated: 1k, 100k, 1m, 10m")
     parser.add_argument("--formats", default="parquet,csv,gbk", help="comma-separated: parquet, csv, gbk")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-baselines", action="store_true", help="skip the DuckDB and pandas baselines")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the DuckDB, polars and pandas baselines")
     parser.add_argument("--no-audit", action="store_true", help="skip powercrm audit")
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--timeout", type=float, default=3600)

@@ -18,10 +18,10 @@ pytestmark = pytest.mark.skipif(
 
 def test_runner_and_baselines_agree_with_powercrm_on_a_tiny_dataset(tmp_path):
     results = run.run(["1k"], ["parquet"], runs=1, baselines=True, audit=False, data_dir=tmp_path, timeout=300)
-    assert {r.command for r in results} == {"score", "duckdb", "pandas"}
+    assert {r.command for r in results} == {"score", "duckdb", "polars", "pandas"}
     assert all(r.exit_code == 0 and r.billing_rows > 30_000 and r.peak_rss_mb > 0 for r in results)
     out = tmp_path / "out"
-    for baseline in ("duckdb", "pandas"):
+    for baseline in ("duckdb", "polars", "pandas"):
         check = subprocess.run(
             [sys.executable, "-m", "bench.compare", str(out / "scores.parquet"), str(out / f"{baseline}.parquet")],
             capture_output=True, text=True,

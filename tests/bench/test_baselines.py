@@ -1,4 +1,4 @@
-"""The DuckDB baseline's exact paths (month-level billing quantities, first rows) against powercrm score.
+"""The DuckDB and polars baselines' exact paths (month-level billing quantities, first rows) against powercrm score.
 
 The bench datasets never mix bills with and without kvarh in a month, never refund a late fee and never
 repeat a load month or a customer, so the baseline's fallbacks for those cases run here on a perturbed
@@ -60,14 +60,15 @@ def _perturb(data) -> dict[str, list[str]]:
     return {"kvarh": kvarh_ids, "refund": refund_ids, "load": load_ids, "repeated": repeated_ids}
 
 
-def test_duckdb_baseline_matches_powercrm_on_month_level_cases(tmp_path):
+@pytest.mark.parametrize("baseline", ["bench.baseline_duckdb", "bench.baseline_polars"])
+def test_baseline_matches_powercrm_on_month_level_cases(tmp_path, baseline):
     data = tmp_path / "data"
     subprocess.run([POWERCRM, "sample", str(data), "--customers", "1000", "--months", "36", "--seed", "3",
                     "--format", "parquet"], check=True, stdout=subprocess.DEVNULL)
     ids = _perturb(data)
-    expected, actual = tmp_path / "powercrm.parquet", tmp_path / "duckdb.parquet"
+    expected, actual = tmp_path / "powercrm.parquet", tmp_path / "baseline.parquet"
     subprocess.run([POWERCRM, "score", str(data), "-o", str(expected), "--quiet"], check=True)
-    subprocess.run([sys.executable, "-m", "bench.baseline_duckdb", str(data), str(actual)], check=True)
+    subprocess.run([sys.executable, "-m", baseline, str(data), str(actual)], check=True)
     check = subprocess.run([sys.executable, "-m", "bench.compare", str(expected), str(actual)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
