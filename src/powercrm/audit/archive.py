@@ -6,6 +6,7 @@ import math
 
 import polars as pl
 
+from powercrm.audit.compare import above
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
 from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text, rule
@@ -135,7 +136,7 @@ def duplicates(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 @rule("A05", "archive", "合同容量与变压器容量不符", "contract capacity differs from transformer capacity")
 def capacity_mismatch(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     contract, transformer = pl.col("contract_capacity_kva"), pl.col("transformer_capacity_kva")
-    hits = data.active.filter((contract - transformer).abs() > cfg.A05.tolerance_kva)
+    hits = data.active.filter(above((contract - transformer).abs(), cfg.A05.tolerance_kva))
     return findings(
         hits,
         "A05",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from powercrm.audit.compare import above, below
 from powercrm.audit.config import AuditConfig, U02Config
 from powercrm.audit.data import CUSTOMER, AuditData, lag
 from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, rule
@@ -102,7 +103,7 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     time = pl.col(CUSTOMER).cast(pl.Int64) * 2**32 + pl.col("month")
     median = pl.col("kwh").rolling_median_by(time, window_size=f"{c.history_months}i", closed="left", min_samples=c.min_history_months)
     limit = pl.col("_median") * c.drop_ratio
-    hits = data.archive(_drop_candidates(data.months, c).with_columns(_median=median).filter(pl.col("_candidate") & (pl.col("kwh") < limit)))
+    hits = data.archive(_drop_candidates(data.months, c).with_columns(_median=median).filter(pl.col("_candidate") & below(pl.col("kwh"), limit)))
     return findings(
         hits,
         "U02",
@@ -126,7 +127,7 @@ def sudden_drop(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     hours = pl.col("period").dt.days_in_month().cast(pl.Float64) * 24
     limit = pl.col("contract_capacity_kva") * hours * cfg.U03.multiplier
-    hits = data.archive(data.archive(data.months, "contract_capacity_kva").filter(pl.col("kwh") > limit))
+    hits = data.archive(data.archive(data.months, "contract_capacity_kva").filter(above(pl.col("kwh"), limit)))
     return findings(
         hits,
         "U03",
@@ -151,7 +152,7 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if data.load is None:
         return empty_findings()
     limit = pl.col("contract_capacity_kva") * cfg.U04.capacity_factor
-    hits = data.archive(data.archive(data.load, "contract_capacity_kva").filter(pl.col("max_load_kw") > limit))
+    hits = data.archive(data.archive(data.load, "contract_capacity_kva").filter(above(pl.col("max_load_kw"), limit)))
     return findings(
         hits,
         "U04",
@@ -177,7 +178,7 @@ def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     pf = kwh / (kwh.pow(2) + kvarh.pow(2)).sqrt()
     # a month without active energy has no meaningful power factor
     assessed = data.archive(data.months.filter((kwh > 0) & kvarh.is_not_null()), "pf_standard")
-    hits = data.archive(assessed.with_columns(_pf=pf).filter(pl.col("_pf") < pl.col("pf_standard")))
+    hits = data.archive(assessed.with_columns(_pf=pf).filter(below(pl.col("_pf"), pl.col("pf_standard"))))
     return findings(
         hits,
         "U05",
@@ -266,15 +267,15 @@ def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     unbilled = due.is_null() | (due == 0)
     # months outside the band of some class first, then the customer's own band on those months only
     bands = [cfg.U07.unit_price_band, *cfg.U07.unit_price_band_by_class.values()]
-    outside = data.months.filter((kwh > 0) & (unbilled | (price < max(b[0] for b in bands)) | (price > min(b[1] for b in bands))))
-    hits = data.archive(data.archive(outside, "customer_class").filter(unbilled | (price < low) | (price > high)))
+    outside = data.months.filter((kwh > 0) & (unbilled | below(price, max(b[0] for b in bands)) | above(price, min(b[1] for b in bands))))
+    hits = data.archive(data.archive(outside, "customer_class").filter(unbilled | below(price, low) | above(price, high)))
     return findings(
         hits,
         "U07",
         cfg.U07.severity,
         period=pl.col("period"),
         value=pl.when(~unbilled).then(price),
-        threshold=pl.when(unbilled).then(None).when(price < low).then(low).otherwise(high),
+        threshold=pl.when(unbilled).then(None).when(below(price, low)).then(low).otherwise(high),
         message_zh=pl.when(unbilled)
         .then(fmt("有功电量{} kWh但应收电费为零或空", num(kwh)))
         .otherwise(fmt("电价{}元/kWh不在{}–{}元/kWh之间", num(price, 3), num(low), num(high))),
@@ -313,7 +314,7 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     )
     over = paid - due
     overpaid = findings(
-        data.archive(data.months.filter(over > c.overpayment_yuan)),
+        data.archive(data.months.filter(above(over, c.overpayment_yuan))),
         "U08",
         c.overpayment_severity,
         period=pl.col("period"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from powercrm.audit.compare import above, below
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import CUSTOMER, AuditData, sum_or_null
 from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, rule
@@ -115,8 +116,8 @@ def loss_rate(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         return empty_findings()
     c = cfg.L01
     rate, high = pl.col("loss_rate"), _max_rate(cfg)
-    too_high = rate > high
-    hits = line_loss(data).filter(too_high | (rate < c.min_loss_rate))
+    too_high = above(rate, high)
+    hits = line_loss(data).filter(too_high | below(rate, c.min_loss_rate))
     where_zh = pl.when(pl.col("level") == "area").then(fmt("台区{}", "area_id")).otherwise(fmt("线路{}", "line_id"))
     where_en = pl.when(pl.col("level") == "area").then(fmt("area {}", "area_id")).otherwise(fmt("line {}", "line_id"))
     return findings(
