@@ -73,6 +73,16 @@ def test_a03_invalid_id_numbers_say_why(tmp_path):
     ]
 
 
+def test_a03_credit_code_with_a_foreign_letter_or_a_letter_in_its_division_code(tmp_path):
+    # 'I' is not in the GB 32100 alphabet: no check character is due, whatever the last one is
+    customers = [customer("C1", id_number="91330100MA27XYI12B"), customer("C2", id_number="913301A0MA27XY112U")]
+    result = audit(tmp_path, customers=customers, rules="A03")
+    assert found(result, "customer_id", "evidence") == [
+        ("C1", "id_number=91330100MA27XYI12B; problem=credit code has a letter outside its alphabet (I, O, Z, S, V)"),
+        ("C2", "id_number=913301A0MA27XY112U; problem=credit code characters 3-8 (the administrative division) should be digits"),
+    ]
+
+
 class TestA04:
     def test_duplicate_customer_id(self, tmp_path):
         customers = [customer("C1"), customer("C1", name="第二行"), customer("C1", name="第三行"), customer("C2")]

@@ -79,6 +79,8 @@ def _id_problem(ident: pl.Expr) -> pl.Expr:
         .then(fmt("resident ID birth date {} is implausible", code.str.slice(6, 8)))
         .when(resident_shape)
         .then(fmt("resident ID check character should be {}", resident_id_check_char(code)))
+        .when(uscc_shape & (uscc_check_char(code) == code.str.slice(17, 1)))
+        .then(pl.lit("credit code characters 3-8 (the administrative division) should be digits"))
         .when(uscc_shape & uscc_check_char(code).is_not_null())
         .then(fmt("credit code check character should be {}", uscc_check_char(code)))
         .when(uscc_shape)

@@ -60,8 +60,8 @@ def uscc_check_char(s: pl.Expr) -> pl.Expr:
     """The GB 32100 check character due for the first 17 characters of `s` (null on a foreign character)."""
     values = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
     total = pl.sum_horizontal(
-        s.str.slice(i, 1).replace_strict(values, default=None, return_dtype=pl.Int32) * w
-        for i, w in enumerate(USCC_WEIGHTS)
+        (s.str.slice(i, 1).replace_strict(values, default=None, return_dtype=pl.Int32) * w for i, w in enumerate(USCC_WEIGHTS)),
+        ignore_nulls=False,
     )
     return ((31 - total % 31) % 31).replace_strict(dict(enumerate(USCC_ALPHABET)), default=None, return_dtype=pl.String)
 
