@@ -18,7 +18,7 @@ from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
-from powercrm.io.usable import first_rows, keyed_rows, usable_tables, used_rows
+from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
@@ -69,7 +69,7 @@ def run_score(
     remaining row counts are collected together.
     """
     dataset.require_complete()
-    customers, tables = scoring_tables(dataset)
+    customers, tables, archive_notes = scoring_tables(dataset)
     indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     weights = global_weights(cfg.weights)
     events = tables.get("events")
@@ -94,22 +94,29 @@ def run_score(
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
-    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, indicators.notes)
+    notes = (*archive_notes, *indicators.notes)
+    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
 
 
-def scoring_tables(dataset: Dataset) -> tuple[pl.DataFrame, dict[str, pl.LazyFrame]]:
-    """The usable customers (collected: one row per customer, the columns scoring needs) and the tables
-    the indicator stage reads: billing and load as every row with its customer_id nulled where the row
-    is unreadable (`keyed_rows`: orphans and such rows fall out at the join with customers, and the
-    reductions count the rows read and used), events and interval readings as readable rows. No
-    window over customer-months: `usable_tables` held one over every load row (1M customers: 3.2 GB)."""
+def scoring_tables(dataset: Dataset) -> tuple[pl.DataFrame, dict[str, pl.LazyFrame], tuple[str, ...]]:
+    """The usable customers (collected: one row per customer, the columns scoring needs), the tables the
+    indicator stage reads and the note on archive attributes left empty (`usable.emptied_note`).
+
+    Billing and load come as every row with its customer_id nulled where the row is unreadable
+    (`keyed_rows`: orphans and such rows fall out at the join with customers, and the reductions count
+    the rows read and used), events and interval readings as readable rows. No window over
+    customer-months: `usable_tables` held one over every load row (1M customers: 3.2 GB)."""
     usable = usable_tables(dataset)
-    customers = first_rows(dataset["customers"]).select(SCORING_ATTRIBUTES).collect(engine="in-memory")
+    archive = dataset["customers"]
+    cells = emptied_cells(archive)
+    plans = [first_rows(archive).select(SCORING_ATTRIBUTES), *([cells] if cells is not None else [])]
+    customers, *emptied = pl.collect_all(plans, engine="in-memory")  # one scan of the archive for both
+    note = emptied_note(archive, emptied[0]) if emptied else None
     tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
     for name in ("billing", "load", "load_interval", "events"):
         if name in dataset:
             tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
-    return customers, tables
+    return customers, tables, tuple(filter(None, [note]))
 
 
 def latest_billed(billing: LoadedTable) -> dt.date | None:

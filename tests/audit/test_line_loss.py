@@ -75,3 +75,19 @@ def test_no_supply_table_no_findings(tmp_path):
     customers, billing, _ = dataset()
     result = audit(tmp_path, customers=customers, billing=billing, rules="L01")
     assert found(result) == [] and result.line_loss.height == 0
+
+
+def test_a_customer_with_an_unreadable_attribute_still_counts_on_its_line(tmp_path):
+    """An independent check of SPEC §7 found L01 at 52 %: a customer whose capacity read '315kVA' was
+    rejected, its bills became orphans and left the line's billed kWh. The attribute is left empty now."""
+    customers = [customer("C1", line_id="L1"), customer("C2", line_id="L1", contract_capacity_kva="315kVA", status="暂停")]
+    billing = bills("C1", kwh=[480] * 2, start="2024-01") + bills("C2", kwh=[480] * 2, start="2024-01")
+    supply = [{"line_id": "L1", "period": p, "supplied_kwh": 1000} for p in ("2024-01", "2024-02")]
+    result = audit(tmp_path, customers=customers, billing=billing, supply=supply, rules="L01,A01")
+    assert result.line_loss["billed_kwh"].to_list() == [960.0, 960.0]
+    assert found(result, "rule", "customer_id", "line_id") == [("A01", "C2", "L1")]  # the capacity now reads as blank
+    assert result.notes == [
+        "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 3, '315kVA'); "
+        "status in 1 row (first: row 3, '暂停')"
+    ]
+    assert result.rows["customers"] == {"in": 2, "used": 2, "rejected": 0}

@@ -820,11 +820,12 @@ def test_padded_cells_read_as_their_value_and_fractions_of_an_integer_are_unread
         ["3", "2024-03-01", "  ", " 4 "],
     ]
     t = read_table(CUSTOMERS, write_csv(tmp_path / "c.csv", ["户号", "立户日期", "合同容量", "变压器台数"], rows))
-    df = t.lf.with_columns(problem=t.problem()).collect()
+    df = t.lf.with_columns(problem=t.problem(), bad_count=t.bad_value("transformer_count")).collect()
     assert df["contract_capacity_kva"].to_list() == [1200.5, 5.0, None]
     assert df["transformer_count"].to_list() == [3, None, 4]
     assert df["open_date"].to_list() == [D(2024, 1, 5), D(2024, 2, 1), D(2024, 3, 1)]
-    assert df["problem"].to_list() == [None, "transformer_count='3.5'", None]
+    assert df["bad_count"].to_list() == [False, True, False]
+    assert df["problem"].to_list() == [None, None, None]  # an archive attribute: left empty, the row kept
 
 
 def test_estimated_rows_counts_a_small_csv_exactly_after_its_title_and_header(tmp_path):

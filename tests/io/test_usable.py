@@ -17,7 +17,7 @@ MESSY_CUSTOMERS = [
     ["C1", "甲", "居民生活", "220V", "8", "否", "2024/1/5", "正常"],  # row 2
     ["C2", "乙", "大工业", "10kV", "1,250", "是", "2023-12-01", "销户"],  # row 3, cancelled but usable
     ["C1", "甲2", "商业", "0.4kV", "50", "N", "20230105", "正常"],  # row 4, duplicate of row 2
-    ["C3", "丙", "外星", "10kV", "1", "Y", "2023-01-01", "正常"],  # row 5, unknown class
+    ["C3", "丙", "外星", "10kV", "1", "Y", "2023-01-01", "正常"],  # row 5, unknown class: left empty, row used
     ["", "丁", "商业", "10kV", "1", "Y", "2023-01-01", "正常"],  # row 6, blank id
     ["C4", "戊", "商业", "10kV", "1", "Y", "2023-01-01", ""],  # row 7, blank status = active
 ]
@@ -27,7 +27,7 @@ MESSY_BILLING = [
     ["C9", "2024-01", "5", "1"],  # row 4, orphan
     ["C1", "2024-02", "abc", "1"],  # row 5, unparsable kwh
     ["C1", "2024-02", "", "1"],  # row 6, blank kwh
-    ["C3", "2024-01", "5", "1"],  # row 7, its customer row was rejected -> not in usable customers
+    ["C3", "2024-01", "5", "1"],  # row 7, its customer's class is unreadable: still the customer's bill
     ["C4", "2024年2月", "1,000", "1"],  # row 8
     ["C1", "2024-01", "-3", "-1"],  # row 9, adjustment bill: usable (summed later)
 ]
@@ -59,12 +59,10 @@ def test_reasons(messy):
     got = {(r["table"], r["row"]): r["reason"] for r in rejects.iter_rows(named=True)}
     assert got == {
         ("customers", 4): "duplicate customer_id (first row kept)",
-        ("customers", 5): "customer_class='外星'",
         ("customers", 6): "customer_id is blank",
         ("billing", 4): "orphan: customer_id not among the usable rows of customers",
         ("billing", 5): "kwh='abc'",
         ("billing", 6): "kwh is blank",
-        ("billing", 7): "orphan: customer_id not among the usable rows of customers",
     }
     assert rejects.filter(pl.col("row") == 4, pl.col("table") == "billing")["customer_id"].to_list() == ["C9"]
 
@@ -87,7 +85,7 @@ def test_usable_frames_are_typed_and_without_raw_text(messy):
     billing = usable_tables(messy).tables["billing"].collect()
     assert billing.schema["kwh"] == pl.Float64 and billing.schema["period"] == pl.Date
     assert not [c for c in billing.columns if c.startswith("_raw_") or c == "_reason"]
-    assert billing.select(ROW, "kwh").rows() == [(2, 10.0), (3, 20.0), (8, 1000.0), (9, -3.0)]
+    assert billing.select(ROW, "kwh").rows() == [(2, 10.0), (3, 20.0), (7, 5.0), (8, 1000.0), (9, -3.0)]
 
 
 def test_orphans_are_rejected_not_summed(messy):
@@ -120,12 +118,28 @@ def test_duplicate_monthly_load_keeps_the_first(make_dataset):
     assert u.rejects.collect().select("table", "row").rows() == [("load", 3)]
 
 
+def test_an_unreadable_archive_attribute_is_left_empty_and_the_customer_kept(messy):
+    """SPEC §2: orphans are rows whose customer is not in `customers`; a customer with an unreadable
+    class or capacity is in it, so its bills count (L01 sums them on its line)."""
+    customers = usable_tables(messy).tables["customers"].collect()
+    assert customers.filter(pl.col("customer_id") == "C3").select(ROW, "customer_class", "voltage_kv").rows() == [(5, None, 10.0)]
+    from powercrm.io.validate import Severity, validate
+
+    problem = next(p for p in validate(messy) if p.column == "customer_class")
+    assert (problem.severity, problem.rows, problem.example) == (Severity.WARNING, [5], "外星")
+    assert problem.line() == (
+        "warning: customers.customer_class: not a known customer_class (expected residential, non_residential, commercial, "
+        "non_industrial, general_industry, large_industry, agricultural or a Chinese name); left empty, the row is used "
+        "in 1 row (row 5: '外星')"
+    )
+
+
 def test_a_broken_first_copy_does_not_hide_a_good_second(tmp_path):
-    write_csv(tmp_path / "customers.csv", ["户号", "状态"], [["C1", "火星"], ["C1", "正常"]])
-    write_csv(tmp_path / "billing.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "10"]])
+    write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
+    write_csv(tmp_path / "load.csv", ["户号", "账期", "平均负荷", "最大负荷"], [["C1", "2024-01", "abc", "2"], ["C1", "2024-01", "1", "2"]])
     u = usable_tables(load_dataset(tmp_path))
-    assert u.tables["customers"].collect().select(ROW, "customer_id").rows() == [(3, "C1")]
-    assert u.tables["billing"].collect().height == 1
+    assert u.tables["load"].collect().select(ROW, "avg_load_kw").rows() == [(3, 1.0)]
+    assert u.rejects.collect().select("row", "reason").rows() == [(2, "avg_load_kw='abc'")]
 
 
 _ids = st.sampled_from(["C1", "C2", "C3", "", "C1 "])
@@ -189,8 +203,8 @@ def test_validate_and_usable_agree_on_a_broken_first_copy(tmp_path):
 def test_first_rows_are_the_usable_customers(messy, tmp_path):
     assert first_rows(messy["customers"]).collect(engine="in-memory").equals(usable_tables(messy).tables["customers"].collect())
     write_csv(tmp_path / "customers.csv", ["户号", "状态"], [["C1", "火星"], ["C1", "正常"], ["C1", "销户"]])
-    first = first_rows(load_dataset(tmp_path)["customers"]).select(ROW, "customer_id")
-    assert first.collect(engine="in-memory").rows() == [(3, "C1")]
+    first = first_rows(load_dataset(tmp_path)["customers"]).select(ROW, "customer_id", "status")
+    assert first.collect(engine="in-memory").rows() == [(2, "C1", None)]  # an unknown status is left empty: active
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

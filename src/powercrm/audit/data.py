@@ -27,7 +27,7 @@ import polars as pl
 
 from powercrm.indicators.interval import combined_monthly_load
 from powercrm.io.readers import Dataset
-from powercrm.io.usable import readable_rows
+from powercrm.io.usable import emptied_cells, emptied_note, readable_rows
 
 CUSTOMER = "_c"
 BILL_SUMS = ["kwh", "kvarh", "amount_due", "amount_paid", "late_fee", "transmission_fee"]
@@ -285,12 +285,15 @@ def prepare(dataset: Dataset, needed: Collection[str] | None = None) -> AuditDat
     tables only, when given (archive rules alone need no billing); repeated customer ids (A04) are
     counted over the archive as read, unreadable rows included."""
     chosen = {name: t for name, t in dataset.tables.items() if needed is None or name == "customers" or name in needed}
-    return build(
+    data = build(
         {name: readable_rows(t) for name, t in chosen.items()},
         present={name: t.present for name, t in dataset.tables.items()},
         archive_ids=dataset["customers"].lf.select("customer_id"),
         sources={name: t.lf for name, t in chosen.items()},
     )
+    if (cells := emptied_cells(dataset["customers"])) is not None:
+        data.notes.extend(filter(None, [emptied_note(dataset["customers"], cells.collect())]))
+    return data
 
 
 def build(

@@ -84,7 +84,7 @@ def indicators(
         load_interval=load_interval, events=events, supply=supply,
     )
     dataset.require_complete()
-    tables = scoring_tables(dataset)[1]
+    _, tables, archive_notes = scoring_tables(dataset)
     result: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:
@@ -103,7 +103,7 @@ def indicators(
                 "windows": {"current": str(windows.current), "previous": str(windows.previous), "credit": str(windows.credit)},
                 "m_b42": m_used,
                 "null_counts": nulls,
-                "notes": list(result.notes),
+                "notes": [*archive_notes, *result.notes],
                 "output": output,
                 "seconds": watch.seconds,
             },
@@ -117,7 +117,7 @@ def indicators(
     )
     console.print(f"B42 M = {m_text(m_used)}")
     console.print("null indicators: " + ", ".join(f"{k} {v:,}" for k, v in nulls.items()))
-    for note in result.notes:
+    for note in (*archive_notes, *result.notes):
         console.print(f"note: {note}", markup=False)
     if output != STDOUT:
         console.print(f"wrote {output} in {watch.seconds:.1f} s")

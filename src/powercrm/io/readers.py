@@ -74,17 +74,34 @@ class LoadedTable:
         """True where a cell of `column` held a value that could not be read."""
         return pl.col(raw_name(column)).is_not_null() & pl.col(column).is_null()
 
+    @property
+    def deciding(self) -> list[str]:
+        """The fallible columns whose unreadable value makes the row unusable: all of them, but in a table of
+        attributes (the archive) only the key and the required columns. An unreadable contract capacity
+        is an archive defect, not a reason to lose the customer and orphan its bills; its cell is left
+        empty (`lenient`)."""
+        if not self.table.attributes:
+            return self.fallible
+        needed = {*self.table.key, *self.table.required_columns}
+        return [c for c in self.fallible if c in needed]
+
+    @property
+    def lenient(self) -> list[str]:
+        """The fallible columns whose unreadable value is left empty, the row kept."""
+        return [c for c in self.fallible if c not in self.deciding]
+
     def readable(self) -> pl.Expr:
-        """True for a row whose every cell could be read (the boolean form of `problem`, cheaper on 35 M rows)."""
-        return ~pl.any_horizontal(self.bad_value(c) for c in self.fallible) if self.fallible else pl.lit(True)
+        """True for a row whose cells that decide its use could be read (the boolean form of `problem`,
+        cheaper on 35 M rows)."""
+        return ~pl.any_horizontal(self.bad_value(c) for c in self.deciding) if self.deciding else pl.lit(True)
 
     def problem(self) -> pl.Expr:
-        """Text naming the first unreadable cell of a row (`kwh='abc'`), null for a clean row."""
-        if not self.fallible:
+        """Text naming the first unreadable cell of a row that decides its use (`kwh='abc'`), null otherwise."""
+        if not self.deciding:
             return pl.lit(None, dtype=pl.String)
         return pl.coalesce(
             pl.when(self.bad_value(c)).then(pl.format(f"{c}='{{}}'", pl.col(raw_name(c))))
-            for c in self.fallible
+            for c in self.deciding
         )
 
     def typed(self) -> pl.LazyFrame:

@@ -68,6 +68,9 @@ class Table:
     required: bool = False
     # columns whose combination identifies a row (checked for duplicates by validate)
     key: tuple[str, ...] = ()
+    # a row of independent attributes (the archive): an unreadable optional value is left empty and the
+    # row kept, where a bill's or a reading's figures belong together and the row is set aside whole
+    attributes: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -140,6 +143,7 @@ CUSTOMERS = Table(
     ),
     required=True,
     key=("customer_id",),
+    attributes=True,
 )
 
 BILLING = Table(

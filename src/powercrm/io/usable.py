@@ -3,7 +3,9 @@
 A row is rejected when a value cannot be read, a required value is blank, it repeats a key
 (duplicate customer_id in customers, duplicate customer+month in monthly load: the first row is
 kept), or it belongs to a customer_id that is not in customers (an orphan). Nothing is dropped
-silently: rows in = rows used + rows rejected, and the rejects carry the reason.
+silently: rows in = rows used + rows rejected, and the rejects carry the reason. In the archive an
+unreadable optional attribute does not reject the customer: the cell is left empty and counted
+(`emptied_cells`, `emptied_note`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,33 @@ class UsableTables:
 
     def get(self, name: str) -> pl.LazyFrame | None:
         return self.tables.get(name)
+
+
+def emptied_cells(t: LoadedTable) -> pl.LazyFrame | None:
+    """One row: for each column of `t.lenient`, the unreadable cells left empty (`<col>`), the first such
+    row (`<col>_row`) and its text (`<col>_text`); None when the table has no such column."""
+    if not t.lenient:
+        return None
+    return t.lf.select(
+        expr
+        for c in t.lenient
+        for expr in (
+            t.bad_value(c).sum().alias(c),
+            pl.col(ROW).filter(t.bad_value(c)).first().alias(f"{c}_row"),
+            pl.col(raw_name(c)).filter(t.bad_value(c)).first().alias(f"{c}_text"),
+        )
+    )
+
+
+def emptied_note(t: LoadedTable, cells: pl.DataFrame) -> str | None:
+    """The note on `emptied_cells`: `customers: 2 unreadable values left empty, the rows used: customer_class
+    in 2 rows (first: row 5, '外星')`; None when every cell was read."""
+    found = [(c, cells[c].item(), cells[f"{c}_row"].item(), cells[f"{c}_text"].item()) for c in t.lenient if cells[c].item()]
+    if not found:
+        return None
+    total = sum(n for _, n, _, _ in found)
+    listed = "; ".join(f"{c} in {n} row{'s' if n > 1 else ''} (first: row {row}, {text!r})" for c, n, row, text in found)
+    return f"{t.name}: {total} unreadable value{'s' if total > 1 else ''} left empty, the rows used: {listed}"
 
 
 def _required_blank(t: LoadedTable) -> pl.Expr:

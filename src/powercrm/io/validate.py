@@ -74,7 +74,11 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         else:
             message = f"unparsable {_KIND_WORDS.get(col.kind, col.kind.value)}"
             check = "unparsable"
-        checks.append(_Check(Severity.ERROR, name, check, message, t.bad_value(name), pl.col(raw_name(name))))
+        # an archive attribute that cannot be read is left empty and the customer kept (`LoadedTable.lenient`)
+        severity = Severity.WARNING if name in t.lenient else Severity.ERROR
+        if name in t.lenient:
+            message += "; left empty, the row is used"
+        checks.append(_Check(severity, name, check, message, t.bad_value(name), pl.col(raw_name(name))))
     for name in t.table.required_columns:
         if name in t.present:
             missing = pl.col(name).is_null() & ~(t.bad_value(name) if name in t.fallible else pl.lit(False))
