@@ -57,6 +57,7 @@ def test_unknown_enum_value_is_a_domain_error(make_dataset):
     p = only(problems_of(make_dataset(customers=customers)), "domain")
     assert (p.table, p.column, p.rows, p.example) == ("customers", "customer_class", [4], "工业")
     assert "residential" in p.message and "Chinese" in p.message
+    assert p.severity is Severity.WARNING and p.message.endswith("left empty, the row is used")  # an archive attribute
 
 
 def test_duplicated_customer_names_the_later_rows(make_dataset):
@@ -127,6 +128,14 @@ def test_several_bills_for_one_customer_month_is_a_warning(make_dataset):
     p = only(problems, "several_rows")
     assert p.severity is Severity.WARNING
     assert p.rows == [2, 7] and p.example == "0033001234 2024-01"
+
+
+def test_several_supply_rows_for_one_line_month_is_a_warning(make_dataset):
+    data = make_dataset()
+    rows = [["L1", "", "2024-01", "500"], ["L1", "", "202401", "20"], ["L1", "A1", "2024-01", "300"], ["L2", "", "2024-01", "9"]]
+    write_csv(data / "supply.csv", ["线路", "台区", "账期", "供电量"], rows)
+    p = only(problems_of(data), "several_rows")
+    assert (p.severity, p.table, p.column, p.rows, p.example) == (Severity.WARNING, "supply", "line_id+area_id+period", [2, 3], "L1  2024-01")
 
 
 def test_duplicate_monthly_load_rows(make_dataset):

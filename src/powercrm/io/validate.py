@@ -111,6 +111,12 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 pl.col("period").is_not_null(),
             )
         )
+    if t.name == "supply" and "period" in t.present:
+        place = [c for c in ("line_id", "area_id") if c in t.present]
+        several = (pl.len().over(*place, "period") > 1) & pl.col("period").is_not_null()
+        example = pl.concat_str([*(pl.col(c).fill_null("") for c in place), pl.col("period").dt.strftime("%Y-%m")], separator=" ")
+        message = "several supply rows for one line or area and month (they are summed)"
+        checks.append(_Check(Severity.WARNING, "+".join([*place, "period"]), "several_rows", message, several, example))
     return checks
 
 
