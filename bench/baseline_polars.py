@@ -9,8 +9,8 @@ clean typed Parquet input (the bench datasets, periods on the first of the month
 Chinese spellings, no reject report, no check of the period end against orphans.
 
 - E from billing's period, customer_id and kwh columns; every window a date literal.
-- Billing and load each in one streaming group-by on customer_id with conditional sums; the months
-  with a positive late fee as `n_unique` of their periods; the month-level forms (a bill without
+- Billing and load each in one streaming group-by on customer_id with conditional sums (when/then);
+  the months with a positive late fee as `n_unique` of their periods; the month-level forms (a bill without
   kvarh beside one with it, a refund, a repeated load month) regrouped for the flagged customers only.
 - The global stage (shares, piecewise indicators, 1–5 scores by `rank`, values, grades, credit) as
   one in-memory plan over one row per customer.
@@ -70,19 +70,22 @@ def local_stage(data: Path, e: dt.date) -> pl.DataFrame:
     )
     kwh, kvarh, late = pl.col("kwh"), pl.col("kvarh"), pl.col("late_fee")
     previous, e_month, e12_month = between(prev, cur), pl.col("period") >= e, between(e12, month(e, -11))
+    # when/then, not `filter`, inside the aggregation: a filter there is materialised per group (local
+    # stage 6.7 s and 2.8 GB at 1M against 5.0 s and 0.8 GB)
+    late_months = pl.when(in_cur & (late > 0)).then(pl.col("period"))
     bills = bill_rows.group_by("customer_id").agg(
-        kwh_current=total(kwh.filter(in_cur)),
-        kwh_previous=total(kwh.filter(previous)),
-        kwh_e=total(kwh.filter(e_month)),
-        kwh_e12=total(kwh.filter(e12_month)),
-        fee_current=total(pl.col("transmission_fee").filter(in_cur)),
-        kvarh_current=total(kvarh.filter(in_cur)),
+        kwh_current=total(pl.when(in_cur).then(kwh)),
+        kwh_previous=total(pl.when(previous).then(kwh)),
+        kwh_e=total(pl.when(e_month).then(kwh)),
+        kwh_e12=total(pl.when(e12_month).then(kwh)),
+        fee_current=total(pl.when(in_cur).then(pl.col("transmission_fee"))),
+        kvarh_current=total(pl.when(in_cur).then(kvarh)),
         due_credit=total(pl.col("amount_due")),
         paid_credit=total(pl.col("amount_paid")),
         late_fee_credit=total(late),
-        amount_due_current=total(pl.col("amount_due").filter(in_cur)),
-        kwh_with_kvarh=total(kwh.filter(in_cur & kvarh.is_not_null())),
-        late_fee_periods=pl.col("period").filter(in_cur & (late > 0)).n_unique(),
+        amount_due_current=total(pl.when(in_cur).then(pl.col("amount_due"))),
+        kwh_with_kvarh=total(pl.when(in_cur & kvarh.is_not_null()).then(kwh)),
+        late_fee_periods=late_months.n_unique() - late_months.null_count().clip(upper_bound=1),
         month_level=((in_cur & kvarh.is_null()).any() & (in_cur & kvarh.is_not_null()).any()) | (in_cur & (late < 0)).any(),
     )
     load_rows = pl.scan_parquet(data / "load.parquet").filter(
