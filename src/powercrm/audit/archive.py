@@ -11,6 +11,7 @@ from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import AuditData
 from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text, rule
 from powercrm.audit.idcheck import birth_date, phone_valid, resident_id_check_char, resident_id_valid, uscc_check_char, uscc_valid
+from powercrm.io.readers import raw_name
 from powercrm.io.schema import zh_header
 
 _CT_RATIO = r"(?i)^\s*(\d+(?:\.\d+)?)\s*(?:[/:：／]\s*(\d+(?:\.\d+)?))?\s*A?\s*$"
@@ -32,6 +33,8 @@ def required_fields(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         # the readers already turn whitespace-only cells into nulls; frames built in code may not
         value = pl.col(field)
         empty = value.is_null() | (value.str.strip_chars() == "") if schema[field] == pl.String else value.is_null()
+        if raw_name(field) in schema:  # a cell that held unreadable text ('315kVA') is not blank (SPEC §7)
+            empty = empty & pl.col(raw_name(field)).is_null()
         return empty.fill_null(True).alias(f"_blank_{field}")
 
     def listing(names: list[str], separator: str) -> pl.Expr:

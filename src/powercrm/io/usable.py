@@ -139,12 +139,14 @@ def _row_readable(t: LoadedTable) -> pl.Expr:
 
 def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     """Rows with no row-local problem, canonical typed columns: repeated keys and orphans are still in.
+    The text of an unreadable archive attribute left empty stays in `raw_name(column)` (A01 tells it
+    from a blank cell).
 
     Cheap (a boolean filter on the scan: building the reason text for every row cost more than the
     group-by after it); the score run aggregates these per customer and lets orphans fall out at the
     join with customers, instead of joining 35 M rows against the customer ids.
     """
-    return t.lf.filter(_row_readable(t)).drop(raw_name(c) for c in t.fallible)
+    return t.lf.filter(_row_readable(t)).drop(raw_name(c) for c in t.deciding)
 
 
 def first_rows(t: LoadedTable) -> pl.LazyFrame:
@@ -154,7 +156,7 @@ def first_rows(t: LoadedTable) -> pl.LazyFrame:
     columns: about 0.65 s, not 1.2 s). Collect it in memory: the first copy is the first in row order."""
     key = list(t.table.key)
     first = (pl.struct(key) if len(key) > 1 else pl.col(key[0])).is_first_distinct() if key else pl.lit(True)
-    return readable_rows(t).filter(first)
+    return readable_rows(t).filter(first).drop(raw_name(c) for c in t.lenient)
 
 
 def keyed_rows(t: LoadedTable) -> pl.LazyFrame:
