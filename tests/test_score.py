@@ -182,11 +182,11 @@ def test_ids_spelled_with_spaces_are_one_customer_and_a_blank_id_is_rejected(tmp
 
 def test_a_customer_with_an_unreadable_attribute_is_scored_and_the_cell_reported(make_dataset):
     # '暂停' (suspended) is no known status: left empty, which is active (SPEC §2: not cancelled, so scored)
-    customers = [[*CUSTOMERS_ROWS[0][:4], "8kVA", *CUSTOMERS_ROWS[0][5:7], "暂停"], CUSTOMERS_ROWS[1]]
+    customers = [[*CUSTOMERS_ROWS[0][:4], "待定", *CUSTOMERS_ROWS[0][5:7], "暂停"], CUSTOMERS_ROWS[1]]
     run = run_score(load_dataset(make_dataset(customers=customers, billing=BILLING_ROWS[:4])), Config())
     assert run.table["customer_id"].sort().to_list() == ["0033001234", "0033001235"]
     assert run.rows_rejected == {}
     assert run.notes[0] == (
-        "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 2, '8kVA'); "
+        "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 2, '待定'); "
         "status in 1 row (first: row 2, '暂停')"
     )

@@ -79,15 +79,16 @@ def test_no_supply_table_no_findings(tmp_path):
 
 def test_a_customer_with_an_unreadable_attribute_still_counts_on_its_line(tmp_path):
     """An independent check of SPEC §7 found L01 at 52 %: a customer whose capacity read '315kVA' was
-    rejected, its bills became orphans and left the line's billed kWh. The attribute is left empty now."""
-    customers = [customer("C1", line_id="L1"), customer("C2", line_id="L1", contract_capacity_kva="315kVA", status="暂停")]
+    rejected, its bills became orphans and left the line's billed kWh. `315kVA` is read as 315 now, and
+    an attribute that still cannot be read ('待定', to be decided) is left empty."""
+    customers = [customer("C1", line_id="L1"), customer("C2", line_id="L1", contract_capacity_kva="待定", status="暂停")]
     billing = bills("C1", kwh=[480] * 2, start="2024-01") + bills("C2", kwh=[480] * 2, start="2024-01")
     supply = [{"line_id": "L1", "period": p, "supplied_kwh": 1000} for p in ("2024-01", "2024-02")]
     result = audit(tmp_path, customers=customers, billing=billing, supply=supply, rules="L01,A01")
     assert result.line_loss["billed_kwh"].to_list() == [960.0, 960.0]
-    assert found(result) == []  # '315kVA' is not blank: no A01 (SPEC §7), the note reports it
+    assert found(result) == []  # '待定' (to be decided) is not blank: no A01 (SPEC §7), the note reports it
     assert result.notes == [
-        "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 3, '315kVA'); "
+        "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 3, '待定'); "
         "status in 1 row (first: row 3, '暂停')"
     ]
     assert result.rows["customers"] == {"in": 2, "used": 2, "rejected": 0}

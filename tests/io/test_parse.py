@@ -35,6 +35,7 @@ PERIOD = BILLING.column("period")
 KWH = BILLING.column("kwh")
 DUE = BILLING.column("due_date")
 VOLTAGE = CUSTOMERS.column("voltage_kv")
+CAPACITY = CUSTOMERS.column("contract_capacity_kva")
 COUNT = CUSTOMERS.column("transformer_count")
 BACKUP = CUSTOMERS.column("backup_power")
 CLASS = CUSTOMERS.column("customer_class")
@@ -139,6 +140,16 @@ def test_voltage_in_kv(text, expected):
 @pytest.mark.parametrize("text", ["high", "kV", "10kVA"])
 def test_unreadable_voltage_is_null(text):
     assert one(VOLTAGE, text) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("315", 315.0), ("315kVA", 315.0), ("315 KVA", 315.0), ("1,250 kva", 1250.0), ("50千伏安", 50.0)])
+def test_capacity_in_kva(text, expected):
+    assert one(CAPACITY, text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["big", "kVA", "315kV", "315kW"])
+def test_unreadable_capacity_is_null(text):
+    assert one(CAPACITY, text) is None
 
 
 @pytest.mark.parametrize("text", ["true", "TRUE", "True", "t", "1", "Y", "y", "yes", "是", "有", "√"])

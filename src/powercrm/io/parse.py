@@ -101,6 +101,13 @@ def voltage(s: pl.Expr) -> pl.Expr:
     return pl.coalesce(fast, pl.when(in_volts).then(value / 1000).otherwise(value))
 
 
+def capacity(s: pl.Expr) -> pl.Expr:
+    """Capacity in kVA: `315`, `315kVA`, `315 KVA`, `315千伏安` (an archive typed by hand carries the unit)."""
+    fast = s.cast(pl.Float64, strict=False)
+    low = _unless(fast, s).str.to_lowercase().str.replace_all(r"\s", "")
+    return pl.coalesce(fast, number(low.str.strip_suffix("kva").str.strip_suffix("千伏安")))
+
+
 def period(s: pl.Expr) -> pl.Expr:
     """First day of the billing month from 2024-01, 202401, 2024/1, 2024-01-01, 2024年1月."""
     fast = _four_digit_year(
@@ -191,7 +198,7 @@ def _temporal(kind: Kind, s: pl.Expr, fmt: str) -> pl.Expr:
 def _read_common(kind: Kind, s: pl.Expr, fmt: str | None = None) -> pl.Expr | None:
     """The usual spelling of a kind (`fmt` for dates and times), read in one kernel; None: the kind has
     no cheaper first reading."""
-    if kind in (Kind.FLOAT, Kind.VOLTAGE, Kind.INT):
+    if kind in (Kind.FLOAT, Kind.VOLTAGE, Kind.CAPACITY, Kind.INT):
         return s.cast(pl.Float64, strict=False)
     if kind in FORMATS:
         return _temporal(kind, s, fmt or FORMATS[kind][0])
@@ -215,6 +222,8 @@ def _read_other(kind: Kind, rest: pl.Expr) -> pl.Expr:
             return number(rest)
         case Kind.VOLTAGE:
             return voltage(rest)
+        case Kind.CAPACITY:
+            return capacity(rest)
         case Kind.PERIOD:
             return period(rest)
         case Kind.DATE:
@@ -341,7 +350,7 @@ def can_fail(col: Column, source: pl.DataType) -> bool:
         return False
     if col.kind is Kind.ENUM:
         return True
-    if col.kind in (Kind.FLOAT, Kind.VOLTAGE) and source.is_numeric():
+    if col.kind in (Kind.FLOAT, Kind.VOLTAGE, Kind.CAPACITY) and source.is_numeric():
         return False
     if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) and source.is_temporal():
         return False
@@ -351,7 +360,7 @@ def can_fail(col: Column, source: pl.DataType) -> bool:
 def parse(col: Column, e: pl.Expr, source: pl.DataType) -> pl.Expr:
     """Expression giving `col` in its canonical dtype from a source column of dtype `source`."""
     kind = col.kind
-    if kind in (Kind.FLOAT, Kind.VOLTAGE) and source.is_numeric():
+    if kind in (Kind.FLOAT, Kind.VOLTAGE, Kind.CAPACITY) and source.is_numeric():
         return e.cast(pl.Float64)
     if kind is Kind.INT and source.is_integer():
         return e.cast(pl.Int64)

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     TEXT = "text"
     FLOAT = "float"  # thousands separators allowed
     VOLTAGE = "voltage"  # kV; "10kV", "0.4 kV" and "220V" accepted
+    CAPACITY = "capacity"  # kVA; "315kVA", "315 KVA" and "315千伏安" accepted
     INT = "int"
     PERIOD = "period"  # billing month: 2024-01, 202401, 2024/1, 2024-01-01, 2024年1月
     DATE = "date"  # 2024/1/5, 2024-01-05, 20240105
@@ -32,6 +33,7 @@ DTYPES: dict[Kind, pl.DataType] = {
     Kind.TEXT: pl.String(),
     Kind.FLOAT: pl.Float64(),
     Kind.VOLTAGE: pl.Float64(),
+    Kind.CAPACITY: pl.Float64(),
     Kind.INT: pl.Int64(),
     Kind.PERIOD: pl.Date(),  # first day of the month
     Kind.DATE: pl.Date(),
@@ -126,9 +128,9 @@ CUSTOMERS = Table(
         Column("industry", Kind.ID, ("行业", "行业分类", "行业代码")),
         Column("tariff_code", Kind.ID, ("电价代码", "电价")),
         Column("voltage_kv", Kind.VOLTAGE, ("供电电压", "电压等级")),
-        Column("contract_capacity_kva", Kind.FLOAT, ("合同容量", "合同容量(kVA)")),
+        Column("contract_capacity_kva", Kind.CAPACITY, ("合同容量", "合同容量(kVA)")),
         Column("transformer_count", Kind.INT, ("变压器台数",)),
-        Column("transformer_capacity_kva", Kind.FLOAT, ("变压器总容量", "变压器容量", "运行容量")),
+        Column("transformer_capacity_kva", Kind.CAPACITY, ("变压器总容量", "变压器容量", "运行容量")),
         Column("line_id", Kind.ID, ("供电线路", "线路编号", "线路")),
         Column("area_id", Kind.ID, ("台区", "台区编号")),
         Column("meter_id", Kind.ID, ("电能表号", "表号", "电能表资产号")),

@@ -17,7 +17,7 @@ from powercrm.io.schema import Kind
 from powercrm.io.usable import month_repeaters
 
 MAX_ROWS_SHOWN = 5
-_KIND_WORDS = {Kind.FLOAT: "number", Kind.INT: "whole number", Kind.VOLTAGE: "voltage", Kind.PERIOD: "period (month)"}
+_KIND_WORDS = {Kind.FLOAT: "number", Kind.INT: "whole number", Kind.VOLTAGE: "voltage", Kind.CAPACITY: "capacity (kVA)", Kind.PERIOD: "period (month)"}
 
 
 class Severity(StrEnum):
