@@ -278,7 +278,7 @@ def test_binary_file(runner, make_dataset):
 
 def test_undecodable_text_file(runner, make_dataset):
     data = make_dataset()
-    (data / "customers.csv").write_bytes(b"\xff\xfe\xfd\x80\x80,abc\n")
+    (data / "customers.csv").write_bytes(b"\xff\xff\xfd\x80\x80,abc\n")
     assert_one_line_error(run(runner, data), 1, "customers.csv", "--encoding")
 
 

@@ -100,6 +100,25 @@ def test_csv_in_every_encoding_loads_the_same_table(tmp_path, encoding, zh):
     assert typed(t)[ROW].to_list() == [2, 3, 4]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_loads_the_same_table(tmp_path, encoding):
+    """Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab-delimited."""
+    text = csv_bytes(CUSTOMERS_ZH, CUSTOMERS_ROWS, delimiter="\t").decode()
+    path = tmp_path / "customers.txt"
+    path.write_bytes(text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding))
+    t = read_table(CUSTOMERS, path)
+    assert (t.encoding, t.delimiter) == ("utf-16", "\t")
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert typed(t)[ROW].to_list() == [2, 3, 4]
+
+
+def test_utf16_without_a_byte_order_mark_is_a_clear_error(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(csv_bytes(CUSTOMERS_ZH, CUSTOMERS_ROWS).decode().encode("utf-16-le"))
+    with pytest.raises(InputError, match="NUL bytes.*UTF-16 without a byte-order mark"):
+        read_table(CUSTOMERS, path)
+
+
 @pytest.mark.parametrize("name", ["王䶮", "𠈌", "䶮"])
 def test_gb18030_only_names_survive(tmp_path, name):
     """䶮 (2-byte GB18030 only) and 𠈌 (4-byte) are not in GBK: detection must decode them as GB18030, not drop them."""
@@ -384,7 +403,7 @@ def test_an_xlsx_renamed_to_csv_is_binary(tmp_path):
 
 def test_undecodable_text(tmp_path):
     path = tmp_path / "c.csv"
-    path.write_bytes(b"\xff\xfe\xfa\x80abc,def\n")
+    path.write_bytes(b"\xff\xff\xfa\x80abc,def\n")  # (\xff\xfe would be a UTF-16 byte-order mark)
     with pytest.raises(InputError, match="not UTF-8 or GBK"):
         read_table(CUSTOMERS, path)
 

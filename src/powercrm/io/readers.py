@@ -45,6 +45,10 @@ _ENCODINGS = {
     "cp936": "gb18030",
 }
 
+# the encodings a CSV export is read in (detected, or named by `--encoding`) -> Python codec
+_CODECS = {"utf8": "utf-8", "gb18030": "gb18030", "utf-16": "utf-16"}
+_CODEC_NAMES = {"gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
+
 
 @dataclass
 class LoadedTable:
@@ -260,22 +264,22 @@ def detect_encoding(path: Path, head: bytes, later: list[bytes] | None = None) -
         raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding") from None
 
 
-def _transcode_to_utf8(path: Path) -> Path:
-    """GB18030 -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8.
+def _transcode_to_utf8(path: Path, codec: str = "gb18030") -> Path:
+    """GB18030 (or UTF-16) -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8.
 
-    A chunk of plain ASCII (the numbers of a billing export: often everything but the header) is
-    already UTF-8 and is copied as it is; only chunks holding Chinese text go through the decoder.
+    A GB18030 chunk of plain ASCII (the numbers of a billing export: often everything but the header)
+    is already UTF-8 and is copied as it is; only chunks holding Chinese text go through the decoder.
     """
     target = _scratch() / f"{path.stem}-{abs(hash(path.resolve()))}.utf8.csv"
-    decoder = codecs.getincrementaldecoder("gb18030")()
+    decoder = codecs.getincrementaldecoder(codec)()
     try:
         with path.open("rb") as src, target.open("wb") as dst:
             while chunk := src.read(1 << 24):
-                pending = decoder.getstate()[0]
-                dst.write(chunk if not pending and chunk.isascii() else decoder.decode(chunk).encode("utf-8"))
+                ascii_as_is = codec == "gb18030" and not decoder.getstate()[0] and chunk.isascii()
+                dst.write(chunk if ascii_as_is else decoder.decode(chunk).encode("utf-8"))
             dst.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: byte {exc.start} is not valid GBK/GB18030 text") from None
+        raise InputError(f"{path}: byte {exc.start} is not valid {_CODEC_NAMES[codec]} text") from None
     return target
 
 
@@ -329,9 +333,12 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
         head = fh.read(_SNIFF_BYTES)
     if not head.replace(codecs.BOM_UTF8, b"").strip():
         raise InputError(f"{path}: the file is empty")
-    if b"\x00" in head:
-        raise InputError(f"{path}: binary data (NUL bytes), not a CSV text export")
-    enc = normalize_encoding(encoding) or detect_encoding(path, head, later_samples(path))
+    if encoding is None and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = "utf-16"  # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab-delimited
+    elif b"\x00" in head:
+        raise InputError(f"{path}: binary data (NUL bytes), not a CSV text export (UTF-16 without a byte-order mark? save it as CSV UTF-8)")
+    else:
+        enc = normalize_encoding(encoding) or detect_encoding(path, head, later_samples(path))
     if enc == "utf8":
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -339,11 +346,11 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
             raise InputError(
                 f"{path}: byte {exc.start} is not valid UTF-8 (--encoding {encoding}); the file may be GBK: try --encoding gbk"
             ) from None
-    text = head.decode("utf-8" if enc == "utf8" else "gb18030", errors="ignore")
+    text = head.decode(_CODECS[enc], errors="ignore")
     lines = text.lstrip("\ufeff").splitlines() if text.strip() else [""]
     title_lines = _header_line(lines, table, aliases)
     delimiter = _sniff_delimiter(lines[title_lines])
-    source = path if enc == "utf8" else _transcode_to_utf8(path)
+    source = path if enc == "utf8" else _transcode_to_utf8(path, _CODECS[enc])
     lf = pl.scan_csv(
         source,
         separator=delimiter,
@@ -354,7 +361,7 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
         raise_if_empty=False,
         skip_rows=title_lines,
     )
-    return lf, ("utf-8" if enc == "utf8" else "gb18030"), delimiter, source, title_lines
+    return lf, _CODECS[enc], delimiter, source, title_lines
 
 
 def _first_row_numbers(path: Path) -> dict[str, int]:
