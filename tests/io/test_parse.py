@@ -285,3 +285,12 @@ def test_month_start_of_every_date_of_the_years_1_to_9999():
 def test_month_start_keeps_nulls():
     got = pl.DataFrame({"d": [dt.date(2024, 2, 29), None]}).select(parse.month_start(pl.col("d"))).to_series()
     assert got.to_list() == [dt.date(2024, 2, 1), None]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+def test_a_zoned_timestamp_counts_in_its_own_wall_clock_time(zone):
+    """2025-12-01 00:00 in Shanghai is 2025-11-30 in UTC; the export means December."""
+    stamp = pl.Series([dt.datetime(2025, 12, 1, 0, 0)]).dt.replace_time_zone(zone)
+    assert one(PERIOD, stamp[0], stamp.dtype) == dt.date(2025, 12, 1)
+    assert one(DUE, stamp[0], stamp.dtype) == dt.date(2025, 12, 1)
+    assert one(TS, stamp[0], stamp.dtype) == dt.datetime(2025, 12, 1, 0, 0)

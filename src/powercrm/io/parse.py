@@ -364,6 +364,9 @@ def parse(col: Column, e: pl.Expr, source: pl.DataType) -> pl.Expr:
         return e.cast(pl.Float64)
     if kind is Kind.INT and source.is_integer():
         return e.cast(pl.Int64)
+    if source.is_temporal() and getattr(source, "time_zone", None):
+        # the wall-clock time of the export (2025-12-01 00:00 Asia/Shanghai is in December), not UTC
+        e = e.dt.replace_time_zone(None)
     if kind in (Kind.PERIOD, Kind.DATE) and source.is_temporal():
         d = e.cast(pl.Date)
         return month_start(d) if kind is Kind.PERIOD else d
