@@ -134,6 +134,20 @@ def test_an_unreadable_archive_attribute_is_left_empty_and_the_customer_kept(mes
     )
 
 
+def test_a_total_row_of_the_archive_is_rejected_not_scored(tmp_path):
+    rows = [["C1", "甲"], ["C2", "乙"], ["合计", ""], [" 合 计 ", ""], ["Total", ""]]
+    write_csv(tmp_path / "customers.csv", ["户号", "户名"], rows)
+    write_csv(tmp_path / "billing.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "10"]])
+    ds = load_dataset(tmp_path)
+    u = usable_tables(ds)
+    assert u.tables["customers"].collect()["customer_id"].to_list() == ["C1", "C2"]
+    assert u.rejects.collect().select("row", "reason").rows() == [
+        (4, "customer_id '合计' is a total row"), (5, "customer_id '合 计' is a total row"), (6, "customer_id 'Total' is a total row")
+    ]
+    assert first_rows(ds["customers"]).collect(engine="in-memory")["customer_id"].to_list() == ["C1", "C2"]
+    assert _error_rows(ds) == _rejected_rows(ds)
+
+
 def test_a_broken_first_copy_does_not_hide_a_good_second(tmp_path):
     write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
     write_csv(tmp_path / "load.csv", ["户号", "账期", "平均负荷", "最大负荷"], [["C1", "2024-01", "abc", "2"], ["C1", "2024-01", "1", "2"]])

@@ -127,14 +127,32 @@ def _has_required(t: LoadedTable) -> pl.Expr:
     return pl.all_horizontal(filled) if filled else pl.lit(True)
 
 
+TOTAL_LABELS = ("合计", "总计", "小计", "total")
+
+
+def total_row(t: LoadedTable) -> pl.Expr | None:
+    """True where an archive row is a sheet's total line (customer_id `合计`, `总计`, `小计`, `Total`), which
+    an export from a spreadsheet can carry below the customers; None for other tables (their totals
+    have no period and are rejected as such)."""
+    if not t.table.attributes or "customer_id" not in t.present:
+        return None
+    label = pl.col("customer_id").str.replace_all(r"\s", "").str.to_lowercase()
+    return label.is_in(TOTAL_LABELS).fill_null(False)
+
+
 def _row_problem(t: LoadedTable) -> pl.Expr:
-    """The reason a row is unusable found in the row itself (an unreadable or a blank required value)."""
-    return pl.coalesce(t.problem(), _required_blank(t))
+    """The reason a row is unusable found in the row itself (an unreadable or a blank required value,
+    a total line)."""
+    total = total_row(t)
+    totalled = [] if total is None else [pl.when(total).then(pl.format("customer_id '{}' is a total row", pl.col("customer_id")))]
+    return pl.coalesce(t.problem(), _required_blank(t), *totalled)
 
 
 def _row_readable(t: LoadedTable) -> pl.Expr:
-    """True where a row has no row-local problem: every cell read, no required value blank."""
-    return t.readable() & _has_required(t)
+    """True where a row has no row-local problem: the cells that decide its use read, no required value
+    blank, not a total line."""
+    total = total_row(t)
+    return t.readable() & _has_required(t) & (pl.lit(True) if total is None else ~total)
 
 
 def readable_rows(t: LoadedTable) -> pl.LazyFrame:

@@ -14,7 +14,7 @@ import polars as pl
 
 from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import Kind
-from powercrm.io.usable import month_repeaters
+from powercrm.io.usable import month_repeaters, total_row
 
 MAX_ROWS_SHOWN = 5
 _KIND_WORDS = {Kind.FLOAT: "number", Kind.INT: "whole number", Kind.VOLTAGE: "voltage", Kind.CAPACITY: "capacity (kVA)", Kind.PERIOD: "period (month)"}
@@ -83,10 +83,14 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         if name in t.present:
             missing = pl.col(name).is_null() & ~(t.bad_value(name) if name in t.fallible else pl.lit(False))
             checks.append(_Check(Severity.ERROR, name, "required", "required value is blank", missing, None))
+    if (total := total_row(t)) is not None:
+        checks.append(_Check(Severity.ERROR, "customer_id", "total_row", "a total row, not a customer (left out)", total, pl.col("customer_id")))
     if t.table.key and set(t.table.key) <= t.present:
         key = list(t.table.key)
         # judged among readable rows, as `usable_tables` does: a broken first copy does not hide a good second
         readable = t.problem().is_null() & pl.all_horizontal(pl.col(c).is_not_null() for c in t.table.required_columns if c in t.present)
+        if total is not None:
+            readable = readable & ~total
         dup = readable & (readable.cast(pl.Int32).cum_sum().over(key) > 1)
         example = pl.concat_str([pl.col(k).dt.strftime("%Y-%m") if k == "period" else pl.col(k).cast(pl.String) for k in key], separator=" ")
         label = "+".join(key)
