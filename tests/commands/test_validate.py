@@ -116,7 +116,7 @@ def test_json_lists_problems(runner, make_dataset):
     payload = json.loads(result.stdout)
     assert payload["ok"] is False
     assert (payload["errors"], payload["warnings"]) == (2, 1)
-    assert payload["tables"]["billing"] == {"source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ","}
+    assert payload["tables"]["billing"] == {"source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ",", "sheet": None}
     assert isinstance(payload["seconds"], float)
     problems = {(p["table"], p["column"], p["check"]): p for p in payload["problems"]}
     assert set(problems) == {

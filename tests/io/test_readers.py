@@ -490,9 +490,24 @@ def test_xlsx_sheet_named_after_the_table_is_chosen(tmp_path, sheet):
     assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["0033001234"]
 
 
-def test_xlsx_without_a_matching_sheet_reads_the_first(tmp_path):
-    path = write_xlsx(tmp_path / "c.xlsx", {"导出": [["户号"], ["1"]], "其他": [["户号"], ["2"]]})
-    assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["1"]
+def test_xlsx_with_the_table_on_several_sheets_is_an_error_naming_them(tmp_path):
+    """A billing export split by year over two sheets: reading one would lose the other's bills."""
+    path = write_xlsx(tmp_path / "c.xlsx", {"2024": [["户号"], ["1"]], "2025": [["户号"], ["2"]]})
+    with pytest.raises(InputError, match="sheets '2024', '2025' all hold a customers table"):
+        read_table(CUSTOMERS, path)
+
+
+def test_xlsx_reads_the_one_sheet_with_the_header_after_a_summary_sheet(tmp_path):
+    path = write_xlsx(tmp_path / "b.xlsx", {"汇总": [["合计电量"], ["3"]], "明细": [["户号", "账期", "电量"], ["1", "2024-01", "3"]]})
+    t = read_table(BILLING, path)
+    assert t.sheet == "明细" and typed(t)["kwh"].to_list() == [3.0]
+    assert typed(t)[ROW].to_list() == [2]
+
+
+def test_xlsx_sheet_named_after_the_table_wins_over_other_sheets_with_the_header(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"导出": [["户号"], ["1"]], "客户档案": [["户号"], ["2"]]})
+    t = read_table(CUSTOMERS, path)
+    assert (t.sheet, typed(t)["customer_id"].to_list()) == ("客户档案", ["2"])
 
 
 def test_xlsx_with_extra_empty_sheets(tmp_path):

@@ -72,7 +72,7 @@ def validate(
                 "errors": errors,
                 "warnings": warnings,
                 "tables": {
-                    t.name: {"source": str(t.source), "encoding": t.encoding, "delimiter": t.delimiter}
+                    t.name: {"source": str(t.source), "encoding": t.encoding, "delimiter": t.delimiter, "sheet": t.sheet}
                     for t in dataset.tables.values()
                 },
                 "problems": [p.as_dict() for p in problems],
@@ -87,7 +87,7 @@ def validate(
     else:
         console = stderr_console()
         for t in dataset.tables.values():
-            how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else ""
+            how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else f" (sheet {t.sheet!r})" if t.sheet else ""
             console.print(f"{t.name}: {t.source}{how}")
         if problems and not console.is_terminal:
             for p in problems:

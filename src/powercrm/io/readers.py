@@ -69,6 +69,8 @@ class LoadedTable:
     raw_key: pl.LazyFrame | None = None
     # CSV only: lines above the header (a title such as 电费账单明细 2025年6月)
     title_lines: int = 0
+    # Excel only: the sheet read
+    sheet: str | None = None
 
     @property
     def name(self) -> str:
@@ -389,30 +391,51 @@ def _first_row_numbers(path: Path) -> dict[str, int]:
         return {}
 
 
-def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.LazyFrame, int]:
-    """Read the sheet named after the table (else the first), finding the header below any title rows."""
+def _header_row(df: pl.DataFrame, table: Table, aliases: dict[str, str]) -> int | None:
+    """The first of the sheet's first rows naming every required column of the table (title rows above)."""
+    for i in range(min(_TITLE_LINES, df.height)):
+        if _is_header(table, [str(v).strip() if v is not None else "" for v in df.row(i)], aliases):
+            return i
+    return None
+
+
+def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.LazyFrame, int, str]:
+    """The sheet named after the table, else the one sheet whose header names the table's required
+    columns (a summary sheet before the data is passed over), finding the header below any title rows;
+    and the sheet's name. Several such sheets (billing split by year) are an error naming them: rows of
+    different sheets would share row numbers, and a silently ignored sheet loses bills."""
     import fastexcel
+
+    def load(sheet: str) -> pl.DataFrame:
+        return pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
 
     try:
         workbook = fastexcel.read_excel(path)
         names = {_header_key(n): n for n in workbook.sheet_names}
         wanted = next((names[k] for k in map(_header_key, (table.name, *table.zh)) if k in names), None)
-        sheet = wanted or workbook.sheet_names[0]
-        df = pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
+        sheets = {wanted: load(wanted)} if wanted else {n: load(n) for n in workbook.sheet_names}
     except Exception as exc:  # noqa: BLE001 - fastexcel raises its own types for corrupt or non-Excel files
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot read as an Excel workbook ({message})") from None
-    if df.height == 0:
-        raise InputError(f"{path}: sheet {sheet!r} is empty")
-    offset = _first_row_numbers(path).get(sheet, 1)
-    for i in range(min(_TITLE_LINES, df.height)):
-        headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
-        if _is_header(table, headers, aliases):
-            body = df.slice(i + 1)
-            body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
-            return body.lazy(), offset + i + 1
-    required = sorted(table.required_columns) or [table.columns[0].name]
-    raise InputError(f"{path}: no header row with {', '.join(required)} in the first {_TITLE_LINES} rows of sheet {sheet!r}")
+    found = {n: (df, i) for n, df in sheets.items() if (i := _header_row(df, table, aliases)) is not None}
+    if len(found) > 1:
+        listed = ", ".join(repr(n) for n in found)
+        raise InputError(
+            f"{path}: sheets {listed} all hold a {table.name} table; keep one sheet, name the one to read "
+            f"'{table.name}' or '{table.zh[0]}', or save each as its own file"
+        )
+    if not found:
+        sheet = next(iter(sheets))
+        if sheets[sheet].height == 0:
+            raise InputError(f"{path}: sheet {sheet!r} is empty")
+        required = sorted(table.required_columns) or [table.columns[0].name]
+        where = f"sheet {sheet!r}" if len(sheets) == 1 else f"any of the sheets {', '.join(map(repr, sheets))}"
+        raise InputError(f"{path}: no header row with {', '.join(required)} in the first {_TITLE_LINES} rows of {where}")
+    sheet, (df, i) = next(iter(found.items()))
+    headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
+    body = df.slice(i + 1)
+    body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
+    return body.lazy(), _first_row_numbers(path).get(sheet, 1) + i + 1, sheet
 
 
 def _dedupe(headers: list[str]) -> list[str]:
@@ -432,7 +455,7 @@ def read_table(
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     suffix = path.suffix.lower()
-    enc = delim = text_file = None
+    enc = delim = text_file = sheet = None
     title_lines = 0
     if path.is_dir() or suffix in (".parquet", ".pq"):
         try:
@@ -442,7 +465,7 @@ def read_table(
             raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc})") from None
         first_row = 1  # Parquet has no header line: rows are counted from 1
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        lf, first_row = _read_excel(path, table, aliases)
+        lf, first_row, sheet = _read_excel(path, table, aliases)
     elif suffix in (".csv", ".txt", ""):
         lf, enc, delim, text_file, title_lines = _scan_csv(path, encoding, table, aliases)
         first_row = 2 + title_lines
@@ -492,7 +515,7 @@ def read_table(
     if table.name == "supply" and not ({"line_id", "area_id"} & present):
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
-    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines)
+    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet)
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
