@@ -535,10 +535,10 @@ def test_xlsx_billing_header_needs_every_required_column(tmp_path):
         read_table(BILLING, path)
 
 
-def test_xlsx_duplicate_and_blank_headers_become_distinct_columns(tmp_path):
+def test_xlsx_duplicate_and_blank_headers_become_distinct_columns_named_as_polars_names_csv_ones(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"Sheet1": [["户号", "备注", "备注", None, "x"], ["1", "a", "b", "c", "d"]]})
     df = typed(read_table(CUSTOMERS, path))
-    assert df.select("customer_id", "备注", "备注_2", "column_4", "x").row(0) == ("1", "a", "b", "c", "d")
+    assert df.select("customer_id", "备注", "备注_duplicated_0", "column_4", "x").row(0) == ("1", "a", "b", "c", "d")
 
 
 def test_xlsx_boolean_number_and_datetime_cells(tmp_path):
@@ -882,3 +882,23 @@ def test_estimated_rows_of_parquet_is_its_row_count(tmp_path):
     path = tmp_path / "billing.parquet"
     pl.DataFrame({"customer_id": ["C1", "C2", "C3"], "period": ["2024-01"] * 3, "kwh": [1.0, 2.0, 3.0]}).write_parquet(path)
     assert estimated_rows(read_table(BILLING, path)) == 3
+
+
+def test_time_of_use_columns_are_not_the_months_energy(tmp_path):
+    """有功电量(峰)/(谷) are peak and valley energy; 有功电量(总) is the month's total."""
+    rows = [["C1", "2024-01", "30", "70", "100"]]
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", "有功电量(峰)", "有功电量（谷）", "有功电量(总)"], rows)
+    assert typed(read_table(BILLING, path))["kwh"].to_list() == [100.0]
+
+
+@pytest.mark.parametrize("headers", [["户号", "账期", "有功电量", "有功电量"], ["户号", "账期", "kwh", "有功电量"], ["户号", "账期", "电量", "有功电量(kWh)"]])
+def test_two_columns_naming_one_column_are_an_error(tmp_path, headers):
+    path = write_csv(tmp_path / "b.csv", headers, [["C1", "2024-01", "1", "2"]])
+    with pytest.raises(InputError, match=r"columns .* all read as kwh \(有功电量\); keep one"):
+        read_table(BILLING, path)
+
+
+def test_the_users_alias_settles_which_column_is_used(tmp_path):
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", "有功电量", "本月抄见电量"], [["C1", "2024-01", "1", "2"]])
+    t = read_table(BILLING, path, aliases={"本月抄见电量": "kwh"})
+    assert typed(t)["kwh"].to_list() == [2.0]

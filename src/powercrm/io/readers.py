@@ -291,28 +291,72 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+_BRACKET = re.compile(r"[（(]([^）)]*)[）)]$")
+# a bracket naming a time-of-use period: 有功电量(峰) is the energy of the peak hours, not the month's
+_TIME_OF_USE = {"峰", "谷", "平", "尖", "尖峰", "高峰", "低谷", "平段", "峰段", "谷段", "尖段", "peak", "valley", "flat", "off-peak", "offpeak"}
+
+
+# how polars names a repeated CSV header (有功电量, 有功电量_duplicated_0); Excel headers are named alike
+_DUPLICATE_SUFFIX = "_duplicated_"
+
+
+def _plain(name: str) -> str:
+    """The header without BOM, spaces, case, or the suffix of a repeated header."""
+    return re.sub(rf"{_DUPLICATE_SUFFIX}\d+$", "", re.sub(r"\s+", "", name.replace("\ufeff", ""))).casefold()
+
+
 def _header_key(name: str) -> str:
     """Header spelling used for matching: no BOM, no spaces, case-folded, no trailing unit in brackets."""
-    key = re.sub(r"\s+", "", name.replace("\ufeff", "")).casefold()
-    return re.sub(r"[（(][^）)]*[）)]$", "", key) or key
+    key = _plain(name)
+    return _BRACKET.sub("", key) or key
 
 
-def header_map(table: Table, headers: list[str], aliases: dict[str, str]) -> dict[str, str]:
-    """Source header -> canonical column, from canonical names, Chinese aliases and the user's mapping."""
+def header_unit(name: str) -> str | None:
+    """The trailing bracket of a header, spaces removed and case-folded: `有功电量（万kWh）` -> `万kwh`."""
+    found = _BRACKET.search(_plain(name))
+    return found[1] if found else None
+
+
+def _candidates(table: Table, headers: list[str], aliases: dict[str, str]) -> list[tuple[str, str]]:
+    """(source header, canonical column) of every header that names a column: the user's mapping as
+    written (a column it names is named by no other header), then canonical names, Chinese aliases and
+    the user's mapping without a trailing unit; a time-of-use bracket (峰, 谷 …) names no column."""
     lookup: dict[str, str] = {}
     for col in table.columns:
         for spelling in (col.name, *col.zh):
             lookup.setdefault(_header_key(spelling), col.name)
     for spelling, canonical in aliases.items():
         lookup[_header_key(spelling)] = canonical
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    exact = {_plain(spelling): canonical for spelling, canonical in aliases.items()}
+    chosen = {exact[_plain(h)] for h in headers if _plain(h) in exact}  # the user's choice settles a column
+    found = []
     for header in headers:
-        canonical = lookup.get(_header_key(header))
-        if canonical and canonical not in taken:
+        canonical = exact.get(_plain(header))
+        if canonical is None and header_unit(header) not in _TIME_OF_USE:
+            canonical = lookup.get(_header_key(header))
+            canonical = None if canonical in chosen else canonical
+        if canonical:
+            found.append((header, canonical))
+    return found
+
+
+def header_map(table: Table, headers: list[str], aliases: dict[str, str]) -> dict[str, str]:
+    """Source header -> canonical column, from canonical names, Chinese aliases and the user's mapping
+    (the first header naming a column; `ambiguous_headers` finds the others)."""
+    mapping: dict[str, str] = {}
+    for header, canonical in _candidates(table, headers, aliases):
+        if canonical not in mapping.values():
             mapping[header] = canonical
-            taken.add(canonical)
     return mapping
+
+
+def ambiguous_headers(table: Table, headers: list[str], aliases: dict[str, str]) -> dict[str, list[str]]:
+    """Canonical column -> the headers naming it, where more than one does (有功电量 and kwh, two
+    有功电量 columns): which one holds the figure cannot be told."""
+    named: dict[str, list[str]] = {}
+    for header, canonical in _candidates(table, headers, aliases):
+        named.setdefault(canonical, []).append(header)
+    return {c: h for c, h in named.items() if len(h) > 1}
 
 
 def _is_header(table: Table, headers: list[str], aliases: dict[str, str]) -> bool:
@@ -443,7 +487,7 @@ def _dedupe(headers: list[str]) -> list[str]:
     out = []
     for h in headers:
         seen[h] = seen.get(h, 0) + 1
-        out.append(h if seen[h] == 1 else f"{h}_{seen[h]}")
+        out.append(h if seen[h] == 1 else f"{h}{_DUPLICATE_SUFFIX}{seen[h] - 2}")
     return out
 
 
@@ -477,10 +521,12 @@ def read_table(
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path}: cannot read the header ({exc})") from None
     mapping = header_map(table, list(schema.names()), aliases)
-    for header in schema.names():
-        if header not in mapping and header in mapping.values():
-            first = next(k for k, v in mapping.items() if v == header)
-            raise InputError(f"{path}: columns {first!r} and {header!r} both mean {header!r}; remove or rename one")
+    for canonical, named in ambiguous_headers(table, list(schema.names()), aliases).items():
+        zh = table.column(canonical).zh
+        raise InputError(
+            f"{path}: columns {', '.join(map(repr, named))} all read as {canonical}{f' ({zh[0]})' if zh else ''}; "
+            f"keep one, or name the one to use in [columns.aliases.{table.name}] of the config"
+        )
     source_names = list(schema.names())
     lf = lf.with_row_index(ROW, offset=first_row)
     if first_row > 1:
