@@ -902,3 +902,25 @@ def test_the_users_alias_settles_which_column_is_used(tmp_path):
     path = write_csv(tmp_path / "b.csv", ["户号", "账期", "有功电量", "本月抄见电量"], [["C1", "2024-01", "1", "2"]])
     t = read_table(BILLING, path, aliases={"本月抄见电量": "kwh"})
     assert typed(t)["kwh"].to_list() == [2.0]
+
+
+@pytest.mark.parametrize(
+    ("kwh_header", "due_header", "kwh", "due"),
+    [("有功电量(万kWh)", "应收电费(万元)", 12340.0, 56780.0), ("有功电量（MWh）", "应收电费(元)", 1234.0, 5.678),
+     ("有功电量(kWh)", "应收电费", 1.234, 5.678), ("有功电量(总)", "应收电费（千元）", 1.234, 5678.0)],
+)
+def test_a_unit_in_the_header_scales_the_figures_to_the_columns_unit(tmp_path, kwh_header, due_header, kwh, due):
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", kwh_header, due_header], [["C1", "2024-01", "1.234", "5.678"]])
+    df = typed(read_table(BILLING, path))
+    assert df["kwh"].to_list() == [pytest.approx(kwh)] and df["amount_due"].to_list() == [pytest.approx(due)]
+
+
+def test_a_scaled_unit_the_column_does_not_know_is_an_error(tmp_path):
+    path = write_csv(tmp_path / "b.csv", ["户号", "账期", "有功电量(万kVA)"], [["C1", "2024-01", "1"]])
+    with pytest.raises(InputError, match=r"column '有功电量\(万kVA\)': unit '万kva' is not one of kwh"):
+        read_table(BILLING, path)
+
+
+def test_a_voltage_header_in_volts(tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["户号", "供电电压(V)"], [["C1", "220"]])
+    assert typed(read_table(CUSTOMERS, path))["voltage_kv"].to_list() == [pytest.approx(0.22)]

@@ -25,7 +25,7 @@ import polars as pl
 from powercrm.errors import InputError, UsageError
 from powercrm.io import parse
 from powercrm.io.parse import raw_name
-from powercrm.io.schema import TABLES, Kind, Table
+from powercrm.io.schema import TABLES, Kind, Table, unit_factor
 
 ROW = "_row"
 CUSTOMER_ID = "customer_id"
@@ -547,6 +547,16 @@ def read_table(
     # rather than 35 M rows' (`indicators.pipeline`)
     key = [c.name for c, source in columns if c.name == CUSTOMER_ID and source == pl.String]
     lf = parse.parse_frame(lf, columns, sample, keep_text=frozenset(key))
+    scales = {}
+    for source_header, canonical in mapping.items():
+        try:
+            factor = unit_factor(canonical, header_unit(source_header))
+        except ValueError as exc:
+            raise InputError(f"{path}: column {source_header!r}: {exc}") from None
+        if factor != 1:
+            scales[canonical] = factor
+    if scales:  # 有功电量(万kWh): the figures in the column's own unit
+        lf = lf.with_columns(pl.col(c) * f for c, f in scales.items())
     fallible = [col.name for col, source in columns if parse.can_fail(col, source)]
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for col in table.columns:

@@ -42,6 +42,37 @@ DTYPES: dict[Kind, pl.DataType] = {
     Kind.ENUM: pl.String(),
 }
 
+# units a header may carry in its trailing bracket (有功电量(万kWh), 应收电费（万元）), spaces removed and
+# case-folded, with the factor to the column's own unit (kWh, 元, kW, kVA, kV)
+_ENERGY = {"kwh": 1, "千瓦时": 1, "度": 1, "kvarh": 1, "千乏时": 1, "万kwh": 1e4, "万千瓦时": 1e4, "万度": 1e4,
+           "万kvarh": 1e4, "万千乏时": 1e4, "mwh": 1e3, "兆瓦时": 1e3, "mvarh": 1e3}
+_MONEY = {"元": 1, "千元": 1e3, "万元": 1e4}
+_POWER = {"kw": 1, "千瓦": 1, "mw": 1e3, "兆瓦": 1e3, "万kw": 1e4, "万千瓦": 1e4}
+_CAPACITY = {"kva": 1, "千伏安": 1, "mva": 1e3, "兆伏安": 1e3, "万kva": 1e4, "万千伏安": 1e4}
+_VOLTAGE = {"kv": 1, "千伏": 1, "v": 1e-3, "伏": 1e-3}
+UNITS: dict[str, dict[str, float]] = {
+    **dict.fromkeys(("kwh", "kvarh", "supplied_kwh"), _ENERGY),
+    **dict.fromkeys(("amount_due", "amount_paid", "late_fee", "transmission_fee", "amount"), _MONEY),
+    **dict.fromkeys(("avg_load_kw", "max_load_kw", "load_kw"), _POWER),
+    **dict.fromkeys(("contract_capacity_kva", "transformer_capacity_kva"), _CAPACITY),
+    "voltage_kv": _VOLTAGE,
+}
+
+
+def unit_factor(column: str, unit: str | None) -> float:
+    """The factor from a header's unit to the column's own (有功电量(万kWh): 10,000); 1 for no bracket or a
+    bracket that is no unit of the column (有功电量(总)). A scaled unit the table does not know (万 or 兆
+    of another unit) raises ValueError, since reading it as the column's unit would be off by its scale."""
+    if unit is None or column not in UNITS:
+        return 1.0
+    known = UNITS[column]
+    if unit in known:
+        return float(known[unit])
+    if unit[:1] in ("万", "千", "兆", "亿") or unit.startswith(("m", "g")):
+        raise ValueError(f"unit {unit!r} is not one of {', '.join(known)}")
+    return 1.0
+
+
 TRUE_WORDS = ("true", "t", "1", "y", "yes", "是", "有", "√")
 FALSE_WORDS = ("false", "f", "0", "n", "no", "否", "无", "×")
 
