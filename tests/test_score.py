@@ -31,6 +31,7 @@ import polars as pl
 import pytest
 
 from powercrm.config import Config
+from powercrm.errors import DataError
 from powercrm.io.readers import load_dataset
 from powercrm.score import latest_billed, run_score, summary
 from powercrm.segment.pipeline import output_columns
@@ -190,3 +191,9 @@ def test_a_customer_with_an_unreadable_attribute_is_scored_and_the_cell_reported
         "customers: 2 unreadable values left empty, the rows used: contract_capacity_kva in 1 row (first: row 2, '待定'); "
         "status in 1 row (first: row 2, '暂停')"
     )
+
+
+def test_billing_whose_every_row_is_unreadable_says_so_not_orphans(make_dataset):
+    billing = [[cid, period, "3,12", due] for cid, period, _, due in BILLING_ROWS]  # decimal commas: no kWh read
+    with pytest.raises(DataError, match=r"no billing row could be read \(each has an unreadable or blank customer_id, period or kwh\)"):
+        run_score(load_dataset(make_dataset(billing=billing)), Config())

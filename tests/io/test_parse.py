@@ -294,3 +294,13 @@ def test_a_zoned_timestamp_counts_in_its_own_wall_clock_time(zone):
     assert one(PERIOD, stamp[0], stamp.dtype) == dt.date(2025, 12, 1)
     assert one(DUE, stamp[0], stamp.dtype) == dt.date(2025, 12, 1)
     assert one(TS, stamp[0], stamp.dtype) == dt.datetime(2025, 12, 1, 0, 0)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("３１２１", 3121.0), ("３，１２１．５", 3121.5), ("－５", -5.0), ("１２", 12.0)])
+def test_full_width_digits_are_digits(text, expected):
+    assert one(KWH, text) == expected
+
+
+@pytest.mark.parametrize("text", ["１２,５", "３１２１度"])
+def test_full_width_digits_follow_the_same_rules(text):
+    assert one(KWH, text) is None

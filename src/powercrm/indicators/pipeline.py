@@ -428,9 +428,15 @@ def _no_customer_billed(tables: Mapping[str, pl.LazyFrame]) -> str:
         ids = tables[name].select(text(pl.col("customer_id"))).drop_nulls().head(1).collect()
         return repr(ids.item()) if ids.height else "none"
 
+    billed = example("billing")
+    if billed == "none":  # the score run passes unreadable rows with a null customer_id
+        return (
+            "billing has no usable periods, so no window can be set: no billing row could be read (each has an "
+            "unreadable or blank customer_id, period or kwh); `powercrm validate` names the cells"
+        )
     return (
         "billing has no usable periods, so no window can be set: none of its rows belongs to a customer "
-        f"of the archive (a billing customer_id: {example('billing')}; an archive customer_id: {example('customers')}); "
+        f"of the archive (a billing customer_id: {billed}; an archive customer_id: {example('customers')}); "
         "check for ids that lost leading zeros or gained '.0' in an export"
     )
 

@@ -83,12 +83,16 @@ def _four_digit_year(d: pl.Expr, *, timestamp: bool = False) -> pl.Expr:
     return pl.when(d >= first).then(d)
 
 
+_FULL_WIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "－": "-", "＋": "+"}
+
+
 def number(s: pl.Expr) -> pl.Expr:
-    """A decimal number from text; thousands separators (1,234.5) are removed only where they are one."""
+    """A decimal number from text; thousands separators (1,234.5) are removed only where they are one;
+    full-width digits (３１２１．５, from a Chinese input method) are read as digits."""
     fast = s.cast(pl.Float64, strict=False)
-    rest = _unless(fast, s)
+    rest = _unless(fast, s).str.replace_many(list(_FULL_WIDTH), list(_FULL_WIDTH.values()))
     grouped = pl.when(rest.str.contains(_THOUSANDS)).then(rest.str.replace_all(r"[,，]", ""))
-    return pl.coalesce(fast, grouped.cast(pl.Float64, strict=False))
+    return pl.coalesce(fast, rest.cast(pl.Float64, strict=False), grouped.cast(pl.Float64, strict=False))
 
 
 def voltage(s: pl.Expr) -> pl.Expr:
