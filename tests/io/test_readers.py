@@ -924,3 +924,12 @@ def test_a_scaled_unit_the_column_does_not_know_is_an_error(tmp_path):
 def test_a_voltage_header_in_volts(tmp_path):
     path = write_csv(tmp_path / "c.csv", ["户号", "供电电压(V)"], [["C1", "220"]])
     assert typed(read_table(CUSTOMERS, path))["voltage_kv"].to_list() == [pytest.approx(0.22)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_lines_ending_in_a_bare_carriage_return(tmp_path, encoding):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(csv_bytes(CUSTOMERS_ZH, CUSTOMERS_ROWS, encoding=encoding).replace(b"\r\n", b"\r"))
+    t = read_table(CUSTOMERS, path)
+    assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
+    assert typed(t)[ROW].to_list() == [2, 3, 4]

@@ -47,7 +47,7 @@ _ENCODINGS = {
 
 # the encodings a CSV export is read in (detected, or named by `--encoding`) -> Python codec
 _CODECS = {"utf8": "utf-8", "gb18030": "gb18030", "utf-16": "utf-16"}
-_CODEC_NAMES = {"gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
+_CODEC_NAMES = {"gb18030": "GBK/GB18030", "utf-16": "UTF-16", "utf-8": "UTF-8"}
 
 
 @dataclass
@@ -266,20 +266,25 @@ def detect_encoding(path: Path, head: bytes, later: list[bytes] | None = None) -
         raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding") from None
 
 
-def _transcode_to_utf8(path: Path, codec: str = "gb18030") -> Path:
-    """GB18030 (or UTF-16) -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8.
+def _transcode_to_utf8(path: Path, codec: str = "gb18030", cr_lines: bool = False) -> Path:
+    """GB18030, UTF-16 or UTF-8 -> UTF-8 in chunks into a scratch file, since polars scans only UTF-8
+    with `\n` line ends; `cr_lines`: lines end in a bare `\r` (old Mac and some exporters), made `\n`.
 
     A GB18030 chunk of plain ASCII (the numbers of a billing export: often everything but the header)
     is already UTF-8 and is copied as it is; only chunks holding Chinese text go through the decoder.
     """
     target = _scratch() / f"{path.stem}-{abs(hash(path.resolve()))}.utf8.csv"
     decoder = codecs.getincrementaldecoder(codec)()
+
+    def lines(data: bytes) -> bytes:
+        return data.replace(b"\r", b"\n") if cr_lines else data
+
     try:
         with path.open("rb") as src, target.open("wb") as dst:
             while chunk := src.read(1 << 24):
-                ascii_as_is = codec == "gb18030" and not decoder.getstate()[0] and chunk.isascii()
-                dst.write(chunk if ascii_as_is else decoder.decode(chunk).encode("utf-8"))
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+                as_is = codec in ("gb18030", "utf-8") and not decoder.getstate()[0] and chunk.isascii()
+                dst.write(lines(chunk if as_is else decoder.decode(chunk).encode("utf-8")))
+            dst.write(lines(decoder.decode(b"", final=True).encode("utf-8")))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: byte {exc.start} is not valid {_CODEC_NAMES[codec]} text") from None
     return target
@@ -396,7 +401,8 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
     lines = text.lstrip("\ufeff").splitlines() if text.strip() else [""]
     title_lines = _header_line(lines, table, aliases)
     delimiter = _sniff_delimiter(lines[title_lines])
-    source = path if enc == "utf8" else _transcode_to_utf8(path, _CODECS[enc])
+    cr_lines = "\r" in text and "\n" not in text
+    source = path if enc == "utf8" and not cr_lines else _transcode_to_utf8(path, _CODECS[enc], cr_lines)
     lf = pl.scan_csv(
         source,
         separator=delimiter,
