@@ -933,3 +933,35 @@ def test_lines_ending_in_a_bare_carriage_return(tmp_path, encoding):
     t = read_table(CUSTOMERS, path)
     assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
     assert typed(t)[ROW].to_list() == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("billing_name", "load_name"),
+    [("电费账单_202512.csv", "负荷数据.csv"), ("2025-12电费账单.csv", "load-2025.csv"), ("billing_202512.csv", "负荷统计表.csv"),
+     ("电费账单明细.csv", "负荷(2025-12).csv")],
+)
+def test_export_file_names_with_a_date_or_a_word_around_the_table_name(tmp_path, billing_name, load_name):
+    write_csv(tmp_path / "客户档案.csv", ["户号"], [["C1"]])
+    write_csv(tmp_path / billing_name, ["户号", "账期", "电量"], [["C1", "2024-01", "1"]])
+    write_csv(tmp_path / load_name, ["户号", "账期", "平均负荷", "最大负荷"], [["C1", "2024-01", "1", "2"]])
+    (tmp_path / "notes.md").write_text("not a table")
+    ds = load_dataset(tmp_path)
+    assert (ds["billing"].source.name, ds["load"].source.name) == (billing_name, load_name)
+    assert ds.ignored == [] and ds.ignored_note() is None
+
+
+def test_files_naming_no_table_are_listed_not_dropped_silently(tmp_path):
+    write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
+    write_csv(tmp_path / "billing.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "1"]])
+    write_csv(tmp_path / "抄表记录.csv", ["户号"], [["C1"]])
+    ds = load_dataset(tmp_path)
+    assert ds.ignored == ["抄表记录.csv"]
+    assert ds.ignored_note().startswith("not read, as their names name no table: 抄表记录.csv (tables: customers (客户档案), billing (电费账单)")
+
+
+def test_two_monthly_billing_exports_in_one_directory_are_an_error(tmp_path):
+    write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
+    for month in ("202511", "202512"):
+        write_csv(tmp_path / f"电费账单_{month}.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "1"]])
+    with pytest.raises(InputError, match="电费账单_202511.csv and 电费账单_202512.csv are both the billing table"):
+        load_dataset(tmp_path)

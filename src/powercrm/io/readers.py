@@ -185,12 +185,22 @@ class Dataset:
 
     tables: dict[str, LoadedTable]
     structural: list[str] = field(default_factory=list)
+    # files of the dataset directory that name no table (read by none)
+    ignored: list[str] = field(default_factory=list)
 
     def __contains__(self, name: str) -> bool:
         return name in self.tables
 
     def __getitem__(self, name: str) -> LoadedTable:
         return self.tables[name]
+
+    def ignored_note(self) -> str | None:
+        """A note on the directory's files that name no table, so a load export saved under another name
+        is not missed silently."""
+        if not self.ignored:
+            return None
+        tables = ", ".join(f"{t.name} ({t.zh[0]})" for t in TABLES.values())
+        return f"not read, as their names name no table: {', '.join(self.ignored)} (tables: {tables}); rename a file or pass it with --TABLE FILE"
 
     def require_complete(self) -> None:
         """Stop before any work when a required table or column is missing (a structural error)."""
@@ -580,14 +590,28 @@ def read_table(
     return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet)
 
 
+def _file_key(stem: str) -> str:
+    """A file name as a table name: without a date around it or a trailing word an export adds
+    (`电费账单_202512`, `2025-12电费账单`, `billing-2025`, `电费账单明细`, `负荷数据`, `客户档案表`)."""
+    key = _header_key(stem)
+    bare = re.sub(r"^[\d\-_.年月日]+|[\d\-_.年月日]+$", "", key)
+    bare = re.sub(r"(明细|数据|清单|导出|表)$", "", bare)
+    return re.sub(r"[\-_.]+$", "", bare) or key
+
+
+def _is_table_file(p: Path) -> bool:
+    return p.is_dir() or p.suffix.lower() in EXTENSIONS
+
+
 def find_table_file(directory: Path, table: Table) -> Path | None:
-    """`NAME.csv|parquet|xlsx` or a hive directory `NAME/`, by canonical or Chinese name. Two of them
-    (`billing.csv` beside `billing.xlsx` or `电费账单.csv`) are an error: either may be a stale copy."""
+    """`NAME.csv|parquet|xlsx` or a hive directory `NAME/`, by canonical or Chinese name, a date or an
+    export's word around it allowed (`_file_key`). Two of them (`billing.csv` beside `billing.xlsx` or
+    `电费账单_202512.csv`) are an error: either may be a stale copy."""
     wanted = {_header_key(n) for n in (table.name, *table.zh)}
     found = [
         p
         for p in sorted(directory.iterdir(), key=lambda p: (p.is_dir(), p.name))
-        if _header_key(p.name if p.is_dir() else p.stem) in wanted and (p.is_dir() or p.suffix.lower() in EXTENSIONS)
+        if _file_key(p.name if p.is_dir() else p.stem) in wanted and _is_table_file(p)
     ]
     if len(found) > 1:
         names = " and ".join(p.name for p in found)
@@ -631,6 +655,9 @@ def load_dataset(
                 name, loaded = "load_interval", readings
         dataset.tables[name] = loaded
     where = f" in {directory}" if directory is not None else ""
+    if directory is not None:
+        used = {p.resolve() for p in paths.values()}
+        dataset.ignored = [p.name for p in sorted(directory.iterdir()) if _is_table_file(p) and not p.name.startswith(".") and p.resolve() not in used]
     for table in TABLES.values():
         if table.required and table.name not in dataset:
             dataset.structural.append(f"required table {table.name!r} ({table.zh[0]}) not found{where}")
