@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -613,6 +614,19 @@ def test_hive_partitioned_parquet_directory(tmp_path, by):
     got = typed(t, BILLING_EN).sort("customer_id", "period")
     assert_frame_equal(got, EXPECTED_BILLING.sort("customer_id", "period"))
     assert sorted(typed(t)[ROW].to_list()) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("later", "message"),
+    [({"户号": ["C2"], "账期": ["2025-01"], "有功电量": ["N/A"]}, "'有功电量': Float64 in year=2024/part.parquet, String in year=2025/part.parquet"),
+     ({"户号": ["C2"], "账期": ["2025-01"]}, "'有功电量': Float64 in year=2024/part.parquet, absent in year=2025/part.parquet")],
+)
+def test_parts_of_a_directory_table_that_disagree_are_named(tmp_path, later, message):
+    for year, frame in (("2024", {"户号": ["C1"], "账期": ["2024-01"], "有功电量": [1.0]}), ("2025", later)):
+        (tmp_path / "billing" / f"year={year}").mkdir(parents=True)
+        pl.DataFrame(frame).write_parquet(tmp_path / "billing" / f"year={year}" / "part.parquet")
+    with pytest.raises(InputError, match=f"billing: its files disagree on column {re.escape(message)}"):
+        read_table(BILLING, tmp_path / "billing")
 
 
 def test_directory_of_non_parquet_files(tmp_path):

@@ -518,6 +518,8 @@ def read_table(
     enc = delim = text_file = sheet = None
     title_lines = 0
     if path.is_dir() or suffix in (".parquet", ".pq"):
+        if path.is_dir():
+            _check_parts(path)
         try:
             lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
             lf.collect_schema()
@@ -601,6 +603,28 @@ def _file_key(stem: str) -> str:
 
 def _is_table_file(p: Path) -> bool:
     return p.is_dir() or p.suffix.lower() in EXTENSIONS
+
+
+def _check_parts(directory: Path) -> None:
+    """The Parquet files of a directory table agree on their columns and types (read from their footers);
+    otherwise the scan fails mid-run with the library's words and no file named."""
+    parts = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".pq"))
+    if not parts:
+        return
+    try:
+        schemas = {p: pl.read_parquet_schema(p) for p in parts}
+    except Exception as exc:  # noqa: BLE001 - a corrupt part raises whatever pyarrow/polars raise
+        raise InputError(f"{directory}: cannot read as Parquet ({type(exc).__name__}: {exc})") from None
+    first, expected = parts[0], schemas[parts[0]]
+    for part, schema in schemas.items():
+        for name in [*expected, *(n for n in schema if n not in expected)]:
+            if expected.get(name) != schema.get(name):
+                def what(s: dict) -> str:
+                    return str(s[name]) if name in s else "absent"
+                raise InputError(
+                    f"{directory}: its files disagree on column {name!r}: {what(expected)} in {first.relative_to(directory)}, "
+                    f"{what(schema)} in {part.relative_to(directory)}; write every part with the same columns and types"
+                )
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:
