@@ -199,3 +199,17 @@ def test_validation_reads_every_format(tmp_path):
     for fmt in ("csv", "xlsx"):
         p = only(problems_of(tmp_path / fmt), "unparsable")
         assert (p.table, p.column, p.rows, p.example) == ("billing", "kwh", [3], "oops"), fmt
+
+
+def test_billing_with_a_header_and_no_rows_is_an_error(make_dataset):
+    p = only(problems_of(make_dataset(billing=[])), "no_rows")
+    assert (p.severity, p.table, p.message) == (Severity.ERROR, "billing", "the table has a header but no data rows")
+
+
+def test_billing_whose_every_row_is_an_orphan_is_an_error(make_dataset):
+    # an export that lost the ids' leading zeros: score cannot set a window, so validate must not say ok
+    billing = [[cid.lstrip("0"), *rest] for cid, *rest in BILLING_ROWS]
+    problems = problems_of(make_dataset(billing=billing))
+    p = only(problems, "all_orphans")
+    assert (p.severity, p.table) == (Severity.ERROR, "billing") and "lost leading zeros" in p.message
+    assert only(problems, "orphan").severity is Severity.WARNING
