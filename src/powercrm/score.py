@@ -94,7 +94,7 @@ def run_score(
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
-    notes = (*filter(None, [dataset.ignored_note()]), *archive_notes, *indicators.notes)
+    notes = (*dataset.reading_notes(), *archive_notes, *indicators.notes)
     return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
 
 

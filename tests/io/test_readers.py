@@ -779,10 +779,19 @@ def test_a_file_is_not_a_dataset_directory(tmp_path):
         load_dataset(path)
 
 
-def test_unreadable_file_in_a_dataset_raises(tmp_path, make_dataset):
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n"])
+def test_an_empty_file_of_an_optional_table_is_no_rows_with_a_note(tmp_path, make_dataset, content):
     data = make_dataset()
-    (data / "events.csv").write_bytes(b"")
-    with pytest.raises(InputError, match="events.csv: the file is empty"):
+    (data / "events.csv").write_bytes(content)
+    ds = load_dataset(data)
+    assert "events" not in ds
+    assert ds.reading_notes() == [f"{data / 'events.csv'}: the file is empty; the optional events table is read as having no rows"]
+
+
+def test_an_empty_file_of_a_required_table_raises(tmp_path, make_dataset):
+    data = make_dataset()
+    (data / "billing.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="billing.csv: the file is empty"):
         load_dataset(data)
 
 
@@ -961,7 +970,7 @@ def test_export_file_names_with_a_date_or_a_word_around_the_table_name(tmp_path,
     (tmp_path / "notes.md").write_text("not a table")
     ds = load_dataset(tmp_path)
     assert (ds["billing"].source.name, ds["load"].source.name) == (billing_name, load_name)
-    assert ds.ignored == [] and ds.ignored_note() is None
+    assert ds.ignored == [] and ds.reading_notes() == []
 
 
 def test_files_naming_no_table_are_listed_not_dropped_silently(tmp_path):
@@ -970,7 +979,7 @@ def test_files_naming_no_table_are_listed_not_dropped_silently(tmp_path):
     write_csv(tmp_path / "抄表记录.csv", ["户号"], [["C1"]])
     ds = load_dataset(tmp_path)
     assert ds.ignored == ["抄表记录.csv"]
-    assert ds.ignored_note().startswith("not read, as their names name no table: 抄表记录.csv (tables: customers (客户档案), billing (电费账单)")
+    assert ds.reading_notes()[0].startswith("not read, as their names name no table: 抄表记录.csv (tables: customers (客户档案), billing (电费账单)")
 
 
 def test_two_monthly_billing_exports_in_one_directory_are_an_error(tmp_path):

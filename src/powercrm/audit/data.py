@@ -291,7 +291,7 @@ def prepare(dataset: Dataset, needed: Collection[str] | None = None) -> AuditDat
         archive_ids=dataset["customers"].lf.select("customer_id"),
         sources={name: t.lf for name, t in chosen.items()},
     )
-    data.notes.extend(filter(None, [dataset.ignored_note()]))
+    data.notes.extend(dataset.reading_notes())
     if (cells := emptied_cells(dataset["customers"])) is not None:
         data.notes.extend(filter(None, [emptied_note(dataset["customers"], cells.collect())]))
     return data

@@ -85,7 +85,7 @@ def indicators(
     )
     dataset.require_complete()
     _, tables, archive_notes = scoring_tables(dataset)
-    archive_notes = (*filter(None, [dataset.ignored_note()]), *archive_notes)
+    archive_notes = (*dataset.reading_notes(), *archive_notes)
     result: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:

@@ -187,6 +187,8 @@ class Dataset:
     structural: list[str] = field(default_factory=list)
     # files of the dataset directory that name no table (read by none)
     ignored: list[str] = field(default_factory=list)
+    # optional tables whose file is empty (no header, no rows): left out, with a note
+    empty: dict[str, Path] = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
         return name in self.tables
@@ -194,13 +196,15 @@ class Dataset:
     def __getitem__(self, name: str) -> LoadedTable:
         return self.tables[name]
 
-    def ignored_note(self) -> str | None:
-        """A note on the directory's files that name no table, so a load export saved under another name
-        is not missed silently."""
-        if not self.ignored:
-            return None
-        tables = ", ".join(f"{t.name} ({t.zh[0]})" for t in TABLES.values())
-        return f"not read, as their names name no table: {', '.join(self.ignored)} (tables: {tables}); rename a file or pass it with --TABLE FILE"
+    def reading_notes(self) -> list[str]:
+        """Notes on files not read: the directory's files that name no table (a load export saved under
+        another name is not missed silently) and empty files of optional tables (read as no rows)."""
+        notes = []
+        if self.ignored:
+            tables = ", ".join(f"{t.name} ({t.zh[0]})" for t in TABLES.values())
+            notes.append(f"not read, as their names name no table: {', '.join(self.ignored)} (tables: {tables}); rename a file or pass it with --TABLE FILE")
+        notes += [f"{path}: the file is empty; the optional {name} table is read as having no rows" for name, path in self.empty.items()]
+        return notes
 
     def require_complete(self) -> None:
         """Stop before any work when a required table or column is missing (a structural error)."""
@@ -605,6 +609,13 @@ def _is_table_file(p: Path) -> bool:
     return p.is_dir() or p.suffix.lower() in EXTENSIONS
 
 
+def _blank_text(path: Path) -> bool:
+    """A text file holding nothing but a BOM and blank lines (an export of an empty optional table)."""
+    if not path.is_file() or path.suffix.lower() not in (".csv", ".txt", "") or path.stat().st_size > 4096:
+        return False
+    return not path.read_bytes().replace(codecs.BOM_UTF8, b"").strip()
+
+
 def _check_parts(directory: Path) -> None:
     """The Parquet files of a directory table agree on their columns and types (read from their footers);
     otherwise the scan fails mid-run with the library's words and no file named."""
@@ -671,6 +682,9 @@ def load_dataset(
 
     dataset = Dataset({})
     for name, path in paths.items():
+        if not TABLES[name].required and _blank_text(path):
+            dataset.empty[name] = path
+            continue
         loaded = read_table(TABLES[name], path, encoding=encoding, aliases=aliases.get(name, {}))
         if name == "load" and loaded.missing_required and "load_interval" not in paths:
             # SPEC §2: interval readings may come as a `load` table with timestamp and load_kw columns

@@ -179,8 +179,7 @@ def validate(dataset: Dataset) -> list[Problem]:
     the first MAX_ROWS_SHOWN). At 1 M customers one pass listing every check's rows beside its count
     held 6.0 GB, two passes side by side 3.0 GB, one scan at a time 0.80 GB."""
     problems = [Problem(Severity.ERROR, "dataset", None, "structure", msg) for msg in dataset.structural]
-    if (ignored := dataset.ignored_note()) is not None:
-        problems.append(Problem(Severity.WARNING, "dataset", None, "ignored_files", ignored))
+    problems += [Problem(Severity.WARNING, "dataset", None, "files_not_read", note) for note in dataset.reading_notes()]
     scopes = [scope for t in dataset.tables.values() for scope in _scopes(t)]
     customers = dataset.tables.get("customers")
     if customers is not None and "customer_id" in customers.present:
