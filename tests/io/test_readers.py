@@ -988,3 +988,9 @@ def test_two_monthly_billing_exports_in_one_directory_are_an_error(tmp_path):
         write_csv(tmp_path / f"电费账单_{month}.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "1"]])
     with pytest.raises(InputError, match="电费账单_202511.csv and 电费账单_202512.csv are both the billing table"):
         load_dataset(tmp_path)
+
+
+def test_an_xlsx_saved_as_xls_says_so(tmp_path):
+    path = write_xlsx(tmp_path / "c.xlsx", {"customers": [["户号"], ["1"]]}).rename(tmp_path / "c.xls")
+    with pytest.raises(InputError, match=r"c.xls: an .xlsx workbook saved under the .xls extension; rename it to .xlsx"):
+        read_table(CUSTOMERS, path)

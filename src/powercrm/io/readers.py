@@ -479,6 +479,10 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
         wanted = next((names[k] for k in map(_header_key, (table.name, *table.zh)) if k in names), None)
         sheets = {wanted: load(wanted)} if wanted else {n: load(n) for n in workbook.sheet_names}
     except Exception as exc:  # noqa: BLE001 - fastexcel raises its own types for corrupt or non-Excel files
+        with path.open("rb") as fh:
+            zipped = fh.read(4) == b"PK\x03\x04"
+        if zipped and path.suffix.lower() == ".xls":
+            raise InputError(f"{path}: an .xlsx workbook saved under the .xls extension; rename it to .xlsx") from None
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot read as an Excel workbook ({message})") from None
     found = {n: (df, i) for n, df in sheets.items() if (i := _header_row(df, table, aliases)) is not None}
