@@ -516,6 +516,39 @@ def test_xlsx_with_extra_empty_sheets(tmp_path):
     assert typed(read_table(CUSTOMERS, path))["customer_id"].to_list() == ["0033001234"]
 
 
+def _billing_with_formulas(path: Path, at_row: int = 0, at_column: int = 0) -> Path:
+    """实收电费 as formulas, as an analyst's workbook holds them: a saved value, a VLOOKUP that found
+    nothing (#N/A), one never calculated (written by a program; xlsxwriter writes an empty value).
+    The table starts at `at_row`, `at_column` (0-based), below and right of empty cells."""
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Sheet1")
+        ws.write_row(at_row, at_column, ["户号", "账期", "有功电量", "应收电费", "实收电费"])
+        for i, (paid_formula, paid_value) in enumerate([("=D2", 60.5), ("=VLOOKUP(A3,缴费!A:B,2,0)", "#N/A"), ("=D4*1", "")]):
+            r = at_row + 1 + i
+            ws.write_row(r, at_column, [f"003300123{i}", "2024-01", 120, 60.5])
+            ws.write_formula(r, at_column + 4, paid_formula, None, paid_value)
+    return path
+
+
+@pytest.mark.parametrize("at", [(0, 0), (2, 1)], ids=["A1", "B3"])
+def test_xlsx_error_cells_and_unsaved_formulas_are_unreadable_values_not_blanks(tmp_path, at):
+    """calamine reads #N/A and a formula without a saved value as empty: a payment would count as unpaid.
+    They keep their text, so the row is reported and set aside like any unreadable value."""
+    t = read_table(BILLING, _billing_with_formulas(tmp_path / "b.xlsx", *at))
+    df = t.lf.collect()
+    assert df.select(ROW, "customer_id", "amount_paid", raw_name("amount_paid")).rows() == [
+        (at[0] + 2, "0033001230", 60.5, None),
+        (at[0] + 3, "0033001231", None, "#N/A"),
+        (at[0] + 4, "0033001232", None, "=D4*1 (formula, no saved value)"),
+    ]
+    assert df.select(t.bad_value("amount_paid")).to_series().to_list() == [False, True, True]
+
+
+def test_xlsx_without_error_cells_or_formulas_reads_as_before(tmp_path):
+    path = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [["户号", "账期", "有功电量", "实收电费"], ["1", "2024-01", 5, None], ["2", "2024-01", 5, 3]]})
+    assert typed(read_table(BILLING, path))["amount_paid"].to_list() == [None, 3.0]
+
+
 def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
     with pytest.raises(InputError) as info:

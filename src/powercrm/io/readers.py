@@ -12,18 +12,16 @@ from __future__ import annotations
 import atexit
 import codecs
 import datetime as dt
-import html
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from powercrm.errors import InputError, UsageError
-from powercrm.io import parse
+from powercrm.io import parse, xlsx
 from powercrm.io.parse import raw_name
 from powercrm.io.schema import TABLES, Kind, Table, unit_factor
 
@@ -430,31 +428,6 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
     return lf, _CODECS[enc], delimiter, source, title_lines
 
 
-def _first_row_numbers(path: Path) -> dict[str, int]:
-    """Sheet name -> Excel row number of its first non-empty row.
-
-    calamine (fastexcel) starts a sheet at its first non-empty row, so without this offset a sheet
-    with empty rows above the header would report wrong row numbers.
-    """
-    try:
-        with zipfile.ZipFile(path) as z:
-            workbook = z.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-            targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-            firsts: dict[str, int] = {}
-            for name, rid in re.findall(r'<sheet[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
-                target = targets.get(rid, "").lstrip("/")
-                member = target if target.startswith("xl/") else f"xl/{target}"
-                with z.open(member) as fh:
-                    head = fh.read(1 << 16).decode("utf-8", "replace")
-                found = re.search(r'<row[^>]*?r="(\d+)"', head)
-                firsts[html.unescape(name)] = int(found.group(1)) if found else 1
-            return firsts
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return {}
-
-
 def _header_row(df: pl.DataFrame, table: Table, aliases: dict[str, str]) -> int | None:
     """The first of the sheet's first rows naming every required column of the table (title rows above)."""
     for i in range(min(_TITLE_LINES, df.height)):
@@ -471,7 +444,7 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     import fastexcel
 
     def load(sheet: str) -> pl.DataFrame:
-        return pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
+        return _with_unsaved_cells(pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars()), path, sheet)
 
     try:
         workbook = fastexcel.read_excel(path)
@@ -503,7 +476,21 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
     body = df.slice(i + 1)
     body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
-    return body.lazy(), _first_row_numbers(path).get(sheet, 1) + i + 1, sheet
+    return body.lazy(), xlsx.first_row_numbers(path).get(sheet, 1) + i + 1, sheet
+
+
+def _with_unsaved_cells(df: pl.DataFrame, path: Path, sheet: str) -> pl.DataFrame:
+    """`df` (a sheet read as text) with its error cells and unsaved formulas as their text (`#N/A`),
+    which no column parses: calamine reads them as empty (`xlsx.unsaved_cells`)."""
+    cells = xlsx.unsaved_cells(path, sheet)
+    if not cells:
+        return df
+    columns = [s.clone() for s in df.get_columns()]
+    for j, column in enumerate(columns):
+        at = [(r, text) for r, c, text in cells if c == j and r < df.height]
+        if at:
+            column.scatter([r for r, _ in at], [text for _, text in at])
+    return pl.DataFrame(columns)
 
 
 def _dedupe(headers: list[str]) -> list[str]:
