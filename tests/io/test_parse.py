@@ -304,3 +304,20 @@ def test_full_width_digits_are_digits(text, expected):
 @pytest.mark.parametrize("text", ["１２,５", "３１２１度"])
 def test_full_width_digits_follow_the_same_rules(text):
     assert one(KWH, text) is None
+
+
+@pytest.mark.parametrize(
+    ("column", "cells", "expected"),
+    [
+        (["2024.01", "2024.1", "2024.12"], [" 2024.1 ", "2024.11", "2024-01"], ["2024.10", "2024.11", "2024-01"]),
+        (["2024.1", "2024.2"], ["2024.1"], ["2024.1"]),
+        (["2024.1", "2024.10", "2024.12"], ["2024.1"], ["2024.1"]),
+        (["2024.1", "2024.12"], ["2024.1", "2024.12"], ["2024.1" + parse._AMBIGUOUS, "2024.12"]),
+        (["2024-01", "2024-10"], ["2024.1"], ["2024.1"]),
+    ],
+    ids=["two-digit-months", "one-digit", "ten-written", "ambiguous", "not-dotted"],
+)
+def test_lost_trailing_zero(column, cells, expected):
+    """Excel keeps 2024.10 typed as a number as 2024.1: the column's other months tell October from January."""
+    got = pl.select(parse.lost_trailing_zero(pl.lit(pl.Series(cells)), pl.Series(column))).to_series().to_list()
+    assert got == expected

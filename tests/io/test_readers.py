@@ -549,6 +549,29 @@ def test_xlsx_without_error_cells_or_formulas_reads_as_before(tmp_path):
     assert typed(read_table(BILLING, path))["amount_paid"].to_list() == [None, 3.0]
 
 
+@pytest.mark.parametrize(
+    ("months", "read"),
+    [
+        # two-digit months elsewhere: 2024.1 is the number 2024.10 (Excel keeps no trailing zero)
+        ([2024.01, 2024.09, 2024.1, 2024.11], ["2024-01", "2024-09", "2024-10", "2024-11"]),
+        # one digit and no month past September: 2024.1 is January
+        ([2024.1, 2024.2, 2024.9], ["2024-01", "2024-02", "2024-09"]),
+        # one digit with `.10` written as text: 2024.1 is January
+        ([2024.1, "2024.10", 2024.12], ["2024-01", "2024-10", "2024-12"]),
+        # one digit and November: 2024.1 is January or October, so not read
+        ([2024.1, 2024.2, 2024.11], [None, "2024-02", "2024-11"]),
+    ],
+    ids=["two-digit", "one-digit", "ten-as-text", "ambiguous"],
+)
+def test_xlsx_period_typed_as_a_number(tmp_path, months, read):
+    rows = [["0033001234", m, 1] for m in months]
+    path = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [["户号", "账期", "有功电量"], *rows]})
+    df = read_table(BILLING, path).lf.collect()
+    assert df["period"].dt.strftime("%Y-%m").to_list() == read
+    if None in read:
+        assert "January or October" in df[raw_name("period")][read.index(None)]
+
+
 def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
     with pytest.raises(InputError) as info:

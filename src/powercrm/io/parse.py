@@ -126,6 +126,27 @@ def period(s: pl.Expr) -> pl.Expr:
     return pl.coalesce(fast, normalized.str.to_date("%Y-%m-%d", strict=False))
 
 
+_DOTTED_MONTH = r"^\s*\d{4}\.(\d{1,2})\s*$"
+_AMBIGUOUS = ": January or October? (a number that lost its trailing 0; write periods as text)"
+
+
+def lost_trailing_zero(s: pl.Expr, values: pl.Series) -> pl.Expr:
+    """Period text `s` with `2024.1` as October where the column's `values` show it is the number 2024.10
+    that lost its trailing zero (Excel stores `2024.10` typed in a cell as 2024.1): the column writes other
+    months with two digits (`2024.01`). Where it writes one digit (`2024.2`) and has months past October
+    but no `.10`, `2024.1` could be January or October: it is given text that no spelling reads, so the
+    row is reported rather than guessed. Elsewhere `2024.1` is January."""
+    months = values.cast(pl.String).str.extract(_DOTTED_MONTH, 1).drop_nulls()
+    if not months.eq("1").any():
+        return s
+    lone = s.str.contains(r"^\s*\d{4}\.1\s*$")
+    if months.str.starts_with("0").any():
+        return pl.when(lone).then(s.str.strip_chars() + "0").otherwise(s)
+    if months.is_in(["11", "12"]).any() and not months.eq("10").any():
+        return pl.when(lone).then(s.str.strip_chars() + _AMBIGUOUS).otherwise(s)
+    return s
+
+
 def date(s: pl.Expr) -> pl.Expr:
     """A calendar date from 2024/1/5, 2024-01-05, 2024年1月5日, 20240105 (a time part is ignored)."""
     fast = _four_digit_year(

@@ -559,6 +559,11 @@ def read_table(
     # the customer_id text as read stays in `raw_key`: per-customer reductions strip 1 M grouped ids
     # rather than 35 M rows' (`indicators.pipeline`)
     key = [c.name for c, source in columns if c.name == CUSTOMER_ID and source == pl.String]
+    periods = [c.name for c, source in columns if c.kind is Kind.PERIOD and source == pl.String]
+    if periods and sample is not None:
+        # an Excel sheet is in memory: its whole column shows how months are written; a CSV, its first rows
+        seen = lf.select(periods).collect() if sheet is not None else sample
+        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n), seen.get_column(n)).alias(n) for n in periods)
     lf = parse.parse_frame(lf, columns, sample, keep_text=frozenset(key))
     scales = {}
     for source_header, canonical in mapping.items():
