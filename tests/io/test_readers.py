@@ -572,6 +572,13 @@ def test_xlsx_period_typed_as_a_number(tmp_path, months, read):
         assert "January or October" in df[raw_name("period")][read.index(None)]
 
 
+def test_parquet_period_of_floats_with_two_digit_months(tmp_path):
+    """pandas writes a workbook's numeric 账期 as floats: 2024.1 beside 2024.01 is October."""
+    path = tmp_path / "billing.parquet"
+    pl.DataFrame({"户号": ["1"] * 3, "账期": [2024.01, 2024.1, 2024.12], "有功电量": [1.0, 2.0, 3.0]}).write_parquet(path)
+    assert typed(read_table(BILLING, path))["period"].to_list() == [D(2024, 1, 1), D(2024, 10, 1), D(2024, 12, 1)]
+
+
 def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
     with pytest.raises(InputError) as info:

@@ -564,6 +564,12 @@ def read_table(
         # an Excel sheet is in memory: its whole column shows how months are written; a CSV, its first rows
         seen = lf.select(periods).collect() if sheet is not None else sample
         lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n), seen.get_column(n)).alias(n) for n in periods)
+    floats = [c.name for c, source in columns if c.kind is Kind.PERIOD and source.is_float()]
+    if floats:
+        # 2024.01 … 2024.12 as floats (a workbook saved by pandas): judged by the column's distinct values
+        seen = lf.select(pl.col(n).unique().cast(pl.String).implode() for n in floats).collect()
+        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n).cast(pl.String), seen[n][0]).alias(n) for n in floats)
+        columns = [(c, pl.String() if c.name in floats else source) for c, source in columns]
     lf = parse.parse_frame(lf, columns, sample, keep_text=frozenset(key))
     scales = {}
     for source_header, canonical in mapping.items():
