@@ -219,6 +219,20 @@ def test_header_spellings(tmp_path, headers):
     assert_frame_equal(typed(t, CUSTOMERS_EN), EXPECTED_CUSTOMERS)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["用户号", "账务年月", "有功总电量", "应收电费金额"],
+        ["用电户号", "电费月份", "计费电量", "应收金额"],
+        ["户号", "统计年月", "结算电量", "应收电费"],
+    ],
+    ids=["sg-export", "billing-system", "settlement"],
+)
+def test_billing_header_spellings_of_other_systems(tmp_path, headers):
+    path = write_csv(tmp_path / "b.csv", headers, BILLING_ROWS)
+    assert_frame_equal(typed(read_table(BILLING, path), BILLING_EN), EXPECTED_BILLING)
+
+
 def test_user_alias_mapping(tmp_path):
     path = write_csv(tmp_path / "b.csv", ["户号", "账期", "本月电量"], [["0033001234", "2024-01", "1,234.5"]])
     assert read_table(BILLING, path).missing_required == ["kwh"]

@@ -143,8 +143,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "late_payment": ("欠费", "逾期缴费"),
 }
 
-CUSTOMER_ID = Column("customer_id", Kind.ID, ("户号", "客户编号", "用户编号", "客户号"), required=True)
-PERIOD = Column("period", Kind.PERIOD, ("账期", "电费年月", "抄表年月", "年月", "月份"), required=True)
+CUSTOMER_ID = Column("customer_id", Kind.ID, ("户号", "客户编号", "用户编号", "客户号", "用户号", "用电户号"), required=True)
+PERIOD = Column("period", Kind.PERIOD, ("账期", "电费年月", "抄表年月", "年月", "月份", "账务年月", "电费月份", "统计年月"), required=True)
 
 CUSTOMERS = Table(
     "customers",
@@ -155,8 +155,8 @@ CUSTOMERS = Table(
         Column("phone", Kind.ID, ("联系电话", "电话", "手机号码", "移动电话")),
         Column("address", Kind.TEXT, ("用电地址", "地址")),
         Column("id_number", Kind.ID, ("证件号码", "身份证号", "统一社会信用代码")),
-        Column("customer_class", Kind.ENUM, ("用电类别",), values=CUSTOMER_CLASSES),
-        Column("industry", Kind.ID, ("行业", "行业分类", "行业代码")),
+        Column("customer_class", Kind.ENUM, ("用电类别", "用户类别", "用电分类"), values=CUSTOMER_CLASSES),
+        Column("industry", Kind.ID, ("行业", "行业分类", "行业代码", "行业类别")),
         Column("tariff_code", Kind.ID, ("电价代码", "电价")),
         Column("voltage_kv", Kind.VOLTAGE, ("供电电压", "电压等级")),
         Column("contract_capacity_kva", Kind.CAPACITY, ("合同容量", "合同容量(kVA)")),
@@ -164,14 +164,14 @@ CUSTOMERS = Table(
         Column("transformer_capacity_kva", Kind.CAPACITY, ("变压器总容量", "变压器容量", "运行容量")),
         Column("line_id", Kind.ID, ("供电线路", "线路编号", "线路")),
         Column("area_id", Kind.ID, ("台区", "台区编号")),
-        Column("meter_id", Kind.ID, ("电能表号", "表号", "电能表资产号")),
+        Column("meter_id", Kind.ID, ("电能表号", "表号", "电能表资产号", "电表编号", "表计资产号")),
         Column("ct_ratio", Kind.TEXT, ("电流互感器变比", "CT变比")),
         Column("pt_ratio", Kind.TEXT, ("电压互感器变比", "PT变比")),
-        Column("pf_standard", Kind.FLOAT, ("功率因数考核标准", "功率因数标准")),
-        Column("importance", Kind.ENUM, ("重要客户等级", "重要等级"), values=IMPORTANCE),
-        Column("backup_power", Kind.BOOL, ("自备应急电源",)),
+        Column("pf_standard", Kind.FLOAT, ("功率因数考核标准", "功率因数标准", "力调标准")),
+        Column("importance", Kind.ENUM, ("重要客户等级", "重要等级", "重要用户等级"), values=IMPORTANCE),
+        Column("backup_power", Kind.BOOL, ("自备应急电源", "自备电源")),
         Column("dual_supply", Kind.BOOL, ("双回路供电", "双电源")),
-        Column("open_date", Kind.DATE, ("立户日期",)),
+        Column("open_date", Kind.DATE, ("立户日期", "建档日期", "开户日期")),
         Column("status", Kind.ENUM, ("状态", "用户状态", "客户状态"), values=STATUS),
     ),
     required=True,
@@ -185,14 +185,14 @@ BILLING = Table(
     (
         CUSTOMER_ID,
         PERIOD,
-        Column("kwh", Kind.FLOAT, ("有功电量", "电量", "结算电量", "用电量"), required=True),
+        Column("kwh", Kind.FLOAT, ("有功电量", "电量", "结算电量", "用电量", "有功总电量", "计费电量"), required=True),
         Column("kvarh", Kind.FLOAT, ("无功电量",)),
-        Column("amount_due", Kind.FLOAT, ("应收电费", "应收金额")),
-        Column("amount_paid", Kind.FLOAT, ("实收电费", "实收金额")),
+        Column("amount_due", Kind.FLOAT, ("应收电费", "应收金额", "应收电费金额")),
+        Column("amount_paid", Kind.FLOAT, ("实收电费", "实收金额", "实收电费金额")),
         Column("late_fee", Kind.FLOAT, ("违约金", "滞纳金")),
-        Column("transmission_fee", Kind.FLOAT, ("输电费用", "输配电费")),
-        Column("due_date", Kind.DATE, ("应缴日期", "缴费截止日期")),
-        Column("paid_date", Kind.DATE, ("缴费日期", "实收日期")),
+        Column("transmission_fee", Kind.FLOAT, ("输电费用", "输配电费", "输配电费用")),
+        Column("due_date", Kind.DATE, ("应缴日期", "缴费截止日期", "缴费期限")),
+        Column("paid_date", Kind.DATE, ("缴费日期", "实收日期", "收费日期", "缴费时间")),
     ),
     required=True,
 )
@@ -204,7 +204,7 @@ LOAD = Table(
         CUSTOMER_ID,
         PERIOD,
         Column("avg_load_kw", Kind.FLOAT, ("平均负荷",), required=True),
-        Column("max_load_kw", Kind.FLOAT, ("最大负荷",), required=True),
+        Column("max_load_kw", Kind.FLOAT, ("最大负荷", "最高负荷"), required=True),
     ),
     key=("customer_id", "period"),
 )
@@ -237,7 +237,7 @@ SUPPLY = Table(
         Column("line_id", Kind.ID, ("供电线路", "线路编号", "线路")),
         Column("area_id", Kind.ID, ("台区", "台区编号")),
         PERIOD,
-        Column("supplied_kwh", Kind.FLOAT, ("供电量", "供入电量"), required=True),
+        Column("supplied_kwh", Kind.FLOAT, ("供电量", "供入电量", "线路供电量", "台区供电量"), required=True),
     ),
 )
 
