@@ -485,11 +485,15 @@ def _with_unsaved_cells(df: pl.DataFrame, path: Path, sheet: str) -> pl.DataFram
     cells = xlsx.unsaved_cells(path, sheet)
     if not cells:
         return df
-    columns = [s.clone() for s in df.get_columns()]
-    for j, column in enumerate(columns):
-        at = [(r, text) for r, c, text in cells if c == j and r < df.height]
-        if at:
-            column.scatter([r for r, _ in at], [text for _, text in at])
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for r, c, text in cells:
+        if r < df.height and c < df.width:
+            rows, texts = by_column.setdefault(c, ([], []))
+            rows.append(r)
+            texts.append(text)
+    columns = df.get_columns()
+    for c, (rows, texts) in by_column.items():
+        columns[c] = columns[c].clone().scatter(rows, texts)
     return pl.DataFrame(columns)
 
 

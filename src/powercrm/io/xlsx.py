@@ -15,14 +15,16 @@ import re
 import zipfile
 from pathlib import Path
 
-# an error cell, or a formula closed with no value (`</f></c>`), an empty one (`<v></v>`, as xlsxwriter
-# writes), or a shared formula's follower (`<f t="shared" si="0"/></c>`)
-_SUSPECT = re.compile(rb't="e"|</f>(?:<v\s*/>|<v></v>)?</c>|<f\b[^>]*/>(?:<v\s*/>|<v></v>)?</c>')
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
+# what an error cell or a formula holds: a sheet without either (a system export) is not parsed further
+_MARKS = (b't="e"', b"<f")
+# how a formula cell with no saved value ends: no value (`</f></c>`), an empty one (`<v></v>`, as
+# xlsxwriter writes), or a shared formula's follower (`<f t="shared" si="0"/></c>`)
+_UNSAVED_ENDS = (b"</f></c>", b"</f><v></v></c>", b"</f><v/></c>", b"/></c>", b"/><v></v></c>", b"/><v/></c>")
+_FORMULA_PART = rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?"
+_VALUED = rb'<c r="%s(\d+)"[^>]*?(?<!/)>' + _FORMULA_PART + rb"(?:<v>[^<]|<is>)"
+_ERROR = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>' + _FORMULA_PART + rb"(?:<v>([^<]*)</v>)?")
+_UNSAVED = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?<!/)>(<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)(<v\s*/>|<v></v>)?</c>')
+_TYPE_STR = re.compile(rb'\bt="str"')
 _CHUNK = 1 << 20
 
 
@@ -62,20 +64,57 @@ def _column_number(letters: bytes) -> int:
 
 
 def _suspect(fh) -> bool:
-    """Whether a sheet's XML holds an error cell or an unsaved formula (read in chunks: most do not)."""
+    """Whether a sheet's XML holds an error cell or a formula (read in chunks: most exports hold neither)."""
     tail = b""
     while chunk := fh.read(_CHUNK):
-        if _SUSPECT.search(tail + chunk):
+        window = tail + chunk
+        if any(mark in window for mark in _MARKS):
             return True
-        tail = chunk[-256:]
+        tail = chunk[-8:]
     return False
+
+
+def _cells_ending(xml: bytes, ends: tuple[bytes, ...], cell: re.Pattern) -> list[re.Match]:
+    """Matches of `cell` at the cells in which one of `ends` occurs: the literal is found fast, the cell
+    is matched from its `<c ` tag (a regex run from every cell of a large sheet takes seconds)."""
+    found = {}
+    for end in ends:
+        at = xml.find(end)
+        while at >= 0:
+            start = xml.rfind(b"<c ", 0, at)
+            if start >= 0 and start not in found and (m := cell.match(xml, start)) is not None:
+                found[start] = m
+            at = xml.find(end, at + len(end))
+    return [found[k] for k in sorted(found)]
+
+
+def _origin(xml: bytes) -> tuple[int, int] | None:
+    """The first row and column holding a value, where calamine's frame starts (an error counts as one).
+    Rows come in order, so the first valued cell gives the row; the column is the first letter, tried
+    from A on, with a valued cell anywhere (usually found in the first row)."""
+    first = re.search(_VALUED % rb"([A-Z]{1,3})", xml)
+    if first is None:
+        return None
+    for column in range(_column_number(first.group(1))):
+        if re.search(_VALUED % _column_letters(column), xml):
+            return int(first.group(2)), column
+    return int(first.group(2)), _column_number(first.group(1))
+
+
+def _column_letters(column: int) -> bytes:
+    letters = b""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    return letters
 
 
 def unsaved_cells(path: Path, sheet: str) -> list[tuple[int, int, str]]:
     """(row, column, text) of the sheet's error cells and formulas with no saved value, as offsets from
     the first row and column holding a value (where calamine's frame starts): text `#N/A` for an error,
     `=E2*1 (formula, no saved value)` for a formula. Empty for a sheet with neither (found by one scan of
-    its XML), a workbook that is not a zip (.xls), or cells written without their `r` reference."""
+    its XML), a workbook that is not a zip (.xls), or cells written without their `r` reference first."""
     try:
         with zipfile.ZipFile(path) as z:
             member = _sheet_members(z).get(sheet)
@@ -87,31 +126,17 @@ def unsaved_cells(path: Path, sheet: str) -> list[tuple[int, int, str]]:
             xml = z.read(member)
     except (KeyError, zipfile.BadZipFile, OSError):
         return []
-    found: list[tuple[int, int, str]] = []
-    first_row = first_column = None
-    for cell in _CELL.finditer(xml):
-        attributes, body = cell.group(1), cell.group(2) or b""
-        ref = _REF.search(attributes)
-        if ref is None:
-            return []
-        row, column = int(ref.group(2)), _column_number(ref.group(1))
-        kind = _TYPE.search(attributes)
-        value = _VALUE.search(body)
-        if kind is not None and kind.group(1) == b"e":
-            text = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
-        elif b"<f" in body and (value is None or (not value.group(1) and (kind is None or kind.group(1) != b"str"))):
-            formula = _FORMULA.search(body)
-            shown = html.unescape(formula.group(1).decode("utf-8", "replace")) if formula else "…"
-            found.append((row, column, f"={shown} (formula, no saved value)"))
-            continue
-        elif (value is None or not value.group(1)) and b"<is>" not in body:
-            continue
-        else:
-            text = None
-        first_row = row if first_row is None else min(first_row, row)
-        first_column = column if first_column is None else min(first_column, column)
-        if text is not None:
-            found.append((row, column, text))
-    if first_row is None or first_column is None:
+    origin = _origin(xml)
+    if origin is None:
         return []
-    return [(r - first_row, c - first_column, t) for r, c, t in found if r >= first_row and c >= first_column]
+    found = [
+        (int(m.group(2)), _column_number(m.group(1)), (m.group(3) or b"#VALUE!").decode("utf-8", "replace"))
+        for m in _cells_ending(xml, (b't="e"',), _ERROR)
+    ]
+    for m in _cells_ending(xml, _UNSAVED_ENDS, _UNSAVED):
+        if m.group(6) is not None and _TYPE_STR.search(m.group(3)):
+            continue  # a formula whose saved result is empty text (=IF(…,"",…)): a blank cell
+        shown = html.unescape(m.group(5).decode("utf-8", "replace")) if m.group(5) else "…"
+        found.append((int(m.group(2)), _column_number(m.group(1)), f"={shown} (formula, no saved value)"))
+    row0, column0 = origin
+    return sorted((r - row0, c - column0, t) for r, c, t in found if r >= row0 and c >= column0)
