@@ -198,6 +198,11 @@ def test_boolean_from_typed_sources():
         (KIND, "违约用电", "violation"),
         (KIND, "退票", "bounced_payment"),
         (KIND, "欠费", "late_payment"),
+        (CLASS, "城镇居民生活用电", "residential"),
+        (CLASS, "普通工业用电", "general_industry"),
+        (KIND, "违章用电", "violation"),
+        (KIND, "银行退票", "bounced_payment"),
+        (KIND, "电费欠费", "late_payment"),
     ],
 )
 def test_enum_spellings(col, text, code):

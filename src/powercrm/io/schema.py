@@ -118,11 +118,11 @@ class Table:
 
 
 CUSTOMER_CLASSES: dict[str, tuple[str, ...]] = {
-    "residential": ("居民生活", "居民", "居民生活用电"),
-    "non_residential": ("非居民照明", "非居民"),
+    "residential": ("居民生活", "居民", "居民生活用电", "城镇居民生活用电", "乡村居民生活用电", "城镇居民", "乡村居民"),
+    "non_residential": ("非居民照明", "非居民", "非居民照明用电"),
     "commercial": ("商业", "商业用电"),
-    "non_industrial": ("非工业",),
-    "general_industry": ("普通工业",),
+    "non_industrial": ("非工业", "非工业用电"),
+    "general_industry": ("普通工业", "普通工业用电"),
     "large_industry": ("大工业", "大工业用电"),
     "agricultural": ("农业生产", "农业", "农业生产用电"),
 }
@@ -137,10 +137,10 @@ STATUS: dict[str, tuple[str, ...]] = {
     "cancelled": ("销户", "已销户", "canceled"),
 }
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
-    "theft": ("窃电",),
-    "violation": ("违约用电", "违约"),
-    "bounced_payment": ("退票",),
-    "late_payment": ("欠费", "逾期缴费"),
+    "theft": ("窃电", "窃电行为"),
+    "violation": ("违约用电", "违约", "违章用电", "违约用电行为"),
+    "bounced_payment": ("退票", "银行退票", "票据退票"),
+    "late_payment": ("欠费", "逾期缴费", "电费欠费", "拖欠电费"),
 }
 
 CUSTOMER_ID = Column("customer_id", Kind.ID, ("户号", "客户编号", "用户编号", "客户号", "用户号", "用电户号"), required=True)
