@@ -499,6 +499,19 @@ def test_xlsx_row_numbers_count_leading_empty_rows(tmp_path):
     assert typed(read_table(CUSTOMERS, path))[ROW].to_list() == [4]
 
 
+def test_xlsx_row_numbers_skip_a_formatted_empty_first_row(tmp_path):
+    """A styled row with no value above the header is not where calamine starts: the data row is Excel's row 3."""
+    path = tmp_path / "c.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Sheet1")
+        bold = wb.add_format({"bold": True})
+        ws.set_row(0, 30, bold)
+        ws.write_blank(0, 0, None, bold)
+        ws.write_row(1, 0, ["户号", "户名"])
+        ws.write_row(2, 0, ["0033001234", "张三"])
+    assert typed(read_table(CUSTOMERS, path))[ROW].to_list() == [3]
+
+
 @pytest.mark.parametrize("sheet", ["客户档案", "customers", "Customers"])
 def test_xlsx_sheet_named_after_the_table_is_chosen(tmp_path, sheet):
     path = write_xlsx(tmp_path / "c.xlsx", {"说明": [["本文件导出自营销系统"], ["户号"], ["not me"]], sheet: [["户号"], ["0033001234"]]})

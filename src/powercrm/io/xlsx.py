@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 # what an error cell or a formula holds: a sheet without either (a system export) is not parsed further
-_MARKS = (b't="e"', b"<f")
+_MARKS = (b't="e"', b"<f>", b"<f ")
 # how a formula cell with no saved value ends: no value (`</f></c>`), an empty one (`<v></v>`, as
 # xlsxwriter writes), or a shared formula's follower (`<f t="shared" si="0"/></c>`)
 _UNSAVED_ENDS = (b"</f></c>", b"</f><v></v></c>", b"</f><v/></c>", b"/></c>", b"/><v></v></c>", b"/><v/></c>")
@@ -42,14 +42,15 @@ def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 def first_row_numbers(path: Path) -> dict[str, int]:
-    """Sheet name -> Excel row number of its first row (where calamine's rows start counting)."""
+    """Sheet name -> Excel row number of its first row holding a value, where calamine's rows start
+    counting (a formatted empty row above it is not one), else of its first row."""
     try:
         with zipfile.ZipFile(path) as z:
             firsts: dict[str, int] = {}
             for name, member in _sheet_members(z).items():
                 with z.open(member) as fh:
-                    head = fh.read(1 << 16).decode("utf-8", "replace")
-                found = re.search(r'<row[^>]*?r="(\d+)"', head)
+                    head = fh.read(1 << 16)
+                found = re.search(_VALUED % rb"[A-Z]{1,3}", head) or re.search(rb'<row[^>]*?r="(\d+)"', head)
                 firsts[name] = int(found.group(1)) if found else 1
             return firsts
     except (KeyError, zipfile.BadZipFile, OSError):
