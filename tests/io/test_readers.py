@@ -606,6 +606,40 @@ def test_parquet_period_of_floats_with_two_digit_months(tmp_path):
     assert typed(read_table(BILLING, path))["period"].to_list() == [D(2024, 1, 1), D(2024, 10, 1), D(2024, 12, 1)]
 
 
+def test_xlsx_cells_merged_down_the_rows_hold_their_value_in_every_row(tmp_path):
+    """A report merges a customer's 户号 and 户名 over its month rows; the title merged across is a title."""
+    path = tmp_path / "b.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Sheet1")
+        ws.merge_range(0, 0, 0, 3, "电费账单 2024年")
+        ws.write_row(1, 0, ["户号", "账期", "有功电量", "户名"])
+        ws.merge_range(2, 0, 4, 0, "0033001234")
+        ws.merge_range(2, 3, 4, 3, "张三")
+        for i in range(3):
+            ws.write_row(2 + i, 1, [f"2024-0{i + 1}", 100 + i])
+        ws.write_row(5, 0, ["0033001235", "2024-01", 7])
+    df = read_table(BILLING, path).lf.collect()
+    assert df.select(ROW, "customer_id", "kwh", "户名").rows() == [
+        (3, "0033001234", 100.0, "张三"),
+        (4, "0033001234", 101.0, "张三"),
+        (5, "0033001234", 102.0, "张三"),
+        (6, "0033001235", 7.0, None),
+    ]
+
+
+def test_xlsx_header_cells_merged_over_two_header_rows_are_read_as_before(tmp_path):
+    path = tmp_path / "b.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Sheet1")
+        ws.merge_range(0, 0, 1, 0, "户号")
+        ws.merge_range(0, 1, 1, 1, "账期")
+        ws.merge_range(0, 2, 0, 3, "电量")
+        ws.write_row(1, 2, ["有功", "无功"])
+        ws.write_row(2, 0, ["0033001234", "2024-01", 100, 20])
+    df = read_table(BILLING, path).lf.collect()
+    assert df.filter(pl.col("customer_id").is_not_null()).select(ROW, "customer_id", "kwh").rows() == [(3, "0033001234", 100.0)]
+
+
 def test_xlsx_empty_sheet_is_one_clear_line(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": []})
     with pytest.raises(InputError) as info:

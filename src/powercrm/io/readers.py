@@ -443,8 +443,12 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     different sheets would share row numbers, and a silently ignored sheet loses bills."""
     import fastexcel
 
+    details: dict[str, xlsx.SheetDetails] = {}
+
     def load(sheet: str) -> pl.DataFrame:
-        return _with_unsaved_cells(pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars()), path, sheet)
+        details[sheet] = xlsx.sheet_details(path, sheet)
+        df = pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
+        return _with_cells(df, details[sheet].unsaved)
 
     try:
         workbook = fastexcel.read_excel(path)
@@ -474,18 +478,18 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
         raise InputError(f"{path}: no header row with {', '.join(required)} in the first {_TITLE_LINES} rows of {where}")
     sheet, (df, i) = next(iter(found.items()))
     headers = [str(v).strip() if v is not None else "" for v in df.row(i)]
-    body = df.slice(i + 1)
+    # a range merged down the data rows (a customer's 户号 over its months) holds its value in every row;
+    # merges across columns (titles, group headers) and in the header rows are left as read
+    below = [(r0, c0, r1) for r0, c0, r1, c1 in details[sheet].merged if c0 == c1 and r0 > i]
+    body = _with_cells(df, [(r, c, df[r0, c]) for r0, c, r1 in below for r in range(r0 + 1, r1 + 1)]).slice(i + 1)
     body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
     return body.lazy(), xlsx.first_row_numbers(path).get(sheet, 1) + i + 1, sheet
 
 
-def _with_unsaved_cells(df: pl.DataFrame, path: Path, sheet: str) -> pl.DataFrame:
-    """`df` (a sheet read as text) with its error cells and unsaved formulas as their text (`#N/A`),
-    which no column parses: calamine reads them as empty (`xlsx.unsaved_cells`)."""
-    cells = xlsx.unsaved_cells(path, sheet)
-    if not cells:
-        return df
-    by_column: dict[int, tuple[list[int], list[str]]] = {}
+def _with_cells(df: pl.DataFrame, cells: list[tuple[int, int, str | None]]) -> pl.DataFrame:
+    """`df` (a sheet read as text) with the cells (row, column, text) set: error cells and unsaved formulas
+    as their text (`#N/A`), which no column parses, where calamine read them as empty; merged cells."""
+    by_column: dict[int, tuple[list[int], list[str | None]]] = {}
     for r, c, text in cells:
         if r < df.height and c < df.width:
             rows, texts = by_column.setdefault(c, ([], []))

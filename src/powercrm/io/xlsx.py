@@ -3,9 +3,10 @@
 calamine starts a sheet at its first non-empty row, and reads two kinds of cell as empty: an error
 value (`#N/A` from a VLOOKUP that found nothing, `#DIV/0!`) and a formula with no saved value (a
 workbook written by a program and never opened in Excel). Read as empty, a `#N/A` payment counts as
-unpaid and a column of unsaved formulas as a column of blanks, silently. `unsaved_cells` finds such
+unpaid and a column of unsaved formulas as a column of blanks, silently. `sheet_details` finds such
 cells so the reader can give them text that does not parse: the row is then reported and set aside
-like any unreadable value.
+like any unreadable value. It also lists the merged ranges: a report that merges a customer's 户号
+over its month rows holds the number in the first row only.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# what an error cell or a formula holds: a sheet without either (a system export) is not parsed further
-_MARKS = (b't="e"', b"<f>", b"<f ")
+# what an error cell, a formula or a merged range holds: a sheet with none (a system export) is not parsed further
+_MARKS = (b't="e"', b"<f>", b"<f ", b"<mergeCell ")
 # how a formula cell with no saved value ends: no value (`</f></c>`), an empty one (`<v></v>`, as
 # xlsxwriter writes), or a shared formula's follower (`<f t="shared" si="0"/></c>`)
 _UNSAVED_ENDS = (b"</f></c>", b"</f><v></v></c>", b"</f><v/></c>", b"/></c>", b"/><v></v></c>", b"/><v/></c>")
@@ -25,6 +27,7 @@ _VALUED = rb'<c r="%s(\d+)"[^>]*?(?<!/)>' + _FORMULA_PART + rb"(?:<v>[^<]|<is>)"
 _ERROR = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>' + _FORMULA_PART + rb"(?:<v>([^<]*)</v>)?")
 _UNSAVED = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?<!/)>(<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)(<v\s*/>|<v></v>)?</c>')
 _TYPE_STR = re.compile(rb'\bt="str"')
+_MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _CHUNK = 1 << 20
 
 
@@ -111,25 +114,36 @@ def _column_letters(column: int) -> bytes:
     return letters
 
 
-def unsaved_cells(path: Path, sheet: str) -> list[tuple[int, int, str]]:
-    """(row, column, text) of the sheet's error cells and formulas with no saved value, as offsets from
-    the first row and column holding a value (where calamine's frame starts): text `#N/A` for an error,
-    `=E2*1 (formula, no saved value)` for a formula. Empty for a sheet with neither (found by one scan of
-    its XML), a workbook that is not a zip (.xls), or cells written without their `r` reference first."""
+@dataclass(frozen=True)
+class SheetDetails:
+    """What calamine does not tell of a sheet, as offsets from its first row and column holding a value
+    (where calamine's frame starts)."""
+
+    # (row, column, text): error cells (`#N/A`) and formulas with no saved value (`=E2*1 (formula, no
+    # saved value)`)
+    unsaved: list[tuple[int, int, str]] = field(default_factory=list)
+    # (first row, first column, last row, last column) of each merged range
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def sheet_details(path: Path, sheet: str) -> SheetDetails:
+    """The sheet's `SheetDetails`; empty for a sheet with no error, formula or merged range (found by one
+    scan of its XML), a workbook that is not a zip (.xls), or cells written without their `r` reference
+    first."""
     try:
         with zipfile.ZipFile(path) as z:
             member = _sheet_members(z).get(sheet)
             if member is None:
-                return []
+                return SheetDetails()
             with z.open(member) as fh:
                 if not _suspect(fh):
-                    return []
+                    return SheetDetails()
             xml = z.read(member)
     except (KeyError, zipfile.BadZipFile, OSError):
-        return []
+        return SheetDetails()
     origin = _origin(xml)
     if origin is None:
-        return []
+        return SheetDetails()
     found = [
         (int(m.group(2)), _column_number(m.group(1)), (m.group(3) or b"#VALUE!").decode("utf-8", "replace"))
         for m in _cells_ending(xml, (b't="e"',), _ERROR)
@@ -140,4 +154,11 @@ def unsaved_cells(path: Path, sheet: str) -> list[tuple[int, int, str]]:
         shown = html.unescape(m.group(5).decode("utf-8", "replace")) if m.group(5) else "…"
         found.append((int(m.group(2)), _column_number(m.group(1)), f"={shown} (formula, no saved value)"))
     row0, column0 = origin
-    return sorted((r - row0, c - column0, t) for r, c, t in found if r >= row0 and c >= column0)
+    merged = [
+        (int(r0) - row0, _column_number(c0) - column0, int(r1) - row0, _column_number(c1) - column0)
+        for c0, r0, c1, r1 in _MERGED.findall(xml)
+    ]
+    return SheetDetails(
+        sorted((r - row0, c - column0, t) for r, c, t in found if r >= row0 and c >= column0),
+        [m for m in merged if m[0] >= 0 and m[1] >= 0],
+    )
