@@ -23,7 +23,7 @@ import polars as pl
 from powercrm.errors import InputError, UsageError
 from powercrm.io import parse, xlsx
 from powercrm.io.parse import raw_name
-from powercrm.io.schema import TABLES, Kind, Table, unit_factor
+from powercrm.io.schema import TABLES, Column, Kind, Table, unit_factor
 
 ROW = "_row"
 CUSTOMER_ID = "customer_id"
@@ -567,17 +567,7 @@ def read_table(
     # the customer_id text as read stays in `raw_key`: per-customer reductions strip 1 M grouped ids
     # rather than 35 M rows' (`indicators.pipeline`)
     key = [c.name for c, source in columns if c.name == CUSTOMER_ID and source == pl.String]
-    periods = [c.name for c, source in columns if c.kind is Kind.PERIOD and source == pl.String]
-    if periods and sample is not None:
-        # an Excel sheet is in memory: its whole column shows how months are written; a CSV, its first rows
-        seen = lf.select(periods).collect() if sheet is not None else sample
-        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n), seen.get_column(n)).alias(n) for n in periods)
-    floats = [c.name for c, source in columns if c.kind is Kind.PERIOD and source.is_float()]
-    if floats:
-        # 2024.01 … 2024.12 as floats (a workbook saved by pandas): judged by the column's distinct values
-        seen = lf.select(pl.col(n).unique().cast(pl.String).implode() for n in floats).collect()
-        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n).cast(pl.String), seen[n][0]).alias(n) for n in floats)
-        columns = [(c, pl.String() if c.name in floats else source) for c, source in columns]
+    lf, columns = _numeric_months(lf, columns, sample, in_memory=sheet is not None)
     lf = parse.parse_frame(lf, columns, sample, keep_text=frozenset(key))
     scales = {}
     for source_header, canonical in mapping.items():
@@ -604,6 +594,25 @@ def read_table(
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
     return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet)
+
+
+def _numeric_months(
+    lf: pl.LazyFrame, columns: list[tuple[Column, pl.DataType]], sample: pl.DataFrame | None, *, in_memory: bool
+) -> tuple[pl.LazyFrame, list[tuple[Column, pl.DataType]]]:
+    """`lf` with period text `2024.1` read as October where its column writes months as numbers that lose
+    a trailing zero (`parse.lost_trailing_zero`), and the columns' source types after it. A column in
+    memory (Excel) is judged whole, a CSV column by its first rows (`sample`), a column of floats (a
+    workbook saved by pandas) by its distinct values, which then become text."""
+    texts = [c.name for c, source in columns if c.kind is Kind.PERIOD and source == pl.String]
+    if texts and sample is not None:
+        seen = lf.select(texts).collect() if in_memory else sample
+        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n), seen.get_column(n)).alias(n) for n in texts)
+    floats = [c.name for c, source in columns if c.kind is Kind.PERIOD and source.is_float()]
+    if floats:
+        seen = lf.select(pl.col(n).unique().cast(pl.String).implode() for n in floats).collect()
+        lf = lf.with_columns(parse.lost_trailing_zero(pl.col(n).cast(pl.String), seen[n][0]).alias(n) for n in floats)
+        columns = [(c, pl.String() if c.name in floats else source) for c, source in columns]
+    return lf, columns
 
 
 def _file_key(stem: str) -> str:
