@@ -186,3 +186,19 @@ def test_pipe_into_head_as_a_real_process(data):
     assert result.stdout.splitlines()[0].startswith("customer_id,")
     assert len(result.stdout.splitlines()) == 2
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+@pytest.mark.parametrize("clash", ["input", "rejects", "rejects-onto-input"])
+def test_an_output_never_replaces_an_input_or_another_output(runner, data, tmp_path, clash):
+    """`-o customers.csv` in the dataset directory replaced the archive with the scores, exit 0."""
+    archive = (data / "customers.csv").read_bytes()
+    args = {
+        "input": ["-o", data / "customers.csv"],
+        "rejects": ["-o", tmp_path / "same.csv", "--rejects", tmp_path / "same.csv"],
+        "rejects-onto-input": ["-o", tmp_path / "s.csv", "--rejects", data / "billing.csv"],
+    }[clash]
+    result = score(runner, data, *args, "-q")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (data / "customers.csv").read_bytes() == archive
+    assert not (tmp_path / "same.csv").exists() and not (tmp_path / "s.csv").exists()

@@ -19,7 +19,7 @@ from powercrm.errors import InputError, UsageError
 from powercrm.io import writers
 from powercrm.io.readers import read_table
 from powercrm.io.schema import CUSTOMERS
-from powercrm.io.writers import atomic_path, check_writable, display_width, output_format, write_table
+from powercrm.io.writers import atomic_path, check_outputs, check_writable, display_width, output_format, write_table
 
 BOM = b"\xef\xbb\xbf"
 
@@ -300,3 +300,19 @@ def test_names_round_trip_through_csv_and_the_powercrm_reader(tmp_path, values):
     write_table(frame, tmp_path / "customers.csv")
     df = read_table(CUSTOMERS, tmp_path / "customers.csv").typed().collect()
     assert df.select("customer_id", "name").equals(frame)
+
+
+def test_check_outputs_refuses_inputs_their_directories_and_shared_paths(tmp_path):
+    billing = tmp_path / "billing"
+    billing.mkdir()
+    archive = tmp_path / "customers.csv"
+    archive.write_text("户号\n1\n")
+    inputs = [archive, billing]
+    check_outputs({"-o": tmp_path / "scores.csv", "--rejects": tmp_path / "rejects.csv", "--chart": None}, inputs)
+    check_outputs({"-o": "-", "--rejects": "-"}, inputs)
+    with pytest.raises(UsageError, match="an input file, which -o would overwrite"):
+        check_outputs({"-o": tmp_path / "sub" / ".." / "customers.csv"}, inputs)
+    with pytest.raises(UsageError, match="inside the input table directory"):
+        check_outputs({"--rejects": billing / "part-9.parquet"}, inputs)
+    with pytest.raises(UsageError, match="given to both -o and --report"):
+        check_outputs({"-o": tmp_path / "f.xlsx", "--report": tmp_path / "f.xlsx"}, inputs)

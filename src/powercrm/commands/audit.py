@@ -12,6 +12,7 @@ from rich.table import Table
 from powercrm.commands.common import (
     BillingOpt,
     ConfigOpt,
+    check_outputs,
     CustomersOpt,
     DataArg,
     EncodingOpt,
@@ -176,6 +177,7 @@ def audit(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
+    check_outputs(dataset, output=output, report=report, rejects=rejects)
     if dataset.structural:  # a missing required table or column stops the run before any work
         more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
         raise InputError(dataset.structural[0] + more)

@@ -85,6 +85,14 @@ def open_dataset(
     return load_dataset(data, files, encoding=encoding, aliases=config.columns.aliases)
 
 
+def check_outputs(dataset: Dataset, **outputs: str | Path | None) -> None:
+    """`writers.check_outputs` against the dataset's files; each keyword names an option (`output` is `-o`)."""
+    from powercrm.io.writers import check_outputs as check
+
+    options = {("-o" if name == "output" else f"--{name}"): path for name, path in outputs.items()}
+    check(options, [t.source for t in dataset.tables.values()])
+
+
 def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     """One JSON line on stdout, or stderr when stdout carries the data (machine output never goes through rich)."""
     stream = sys.stderr if to_stderr else sys.stdout

@@ -9,6 +9,7 @@ import typer
 from powercrm.commands.common import (
     BillingOpt,
     ConfigOpt,
+    check_outputs,
     CustomersOpt,
     DataArg,
     EncodingOpt,
@@ -83,6 +84,7 @@ def indicators(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
+    check_outputs(dataset, output=output)
     dataset.require_complete()
     _, tables, archive_notes = scoring_tables(dataset)
     archive_notes = (*dataset.reading_notes(), *archive_notes)

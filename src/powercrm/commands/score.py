@@ -15,6 +15,7 @@ from powercrm.commands.common import (
     BillingOpt,
     ConfigOpt,
     CustomersOpt,
+    check_outputs,
     DataArg,
     EncodingOpt,
     EventsOpt,
@@ -166,6 +167,7 @@ def score(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
+    check_outputs(dataset, output=output, rejects=rejects, chart=chart)
     show_progress = not quiet and console.is_terminal
     progress = (
         Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,

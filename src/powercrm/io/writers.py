@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -46,6 +46,26 @@ def check_writable(path: str | Path, *, table: bool = True) -> None:
         raise InputError(f"{path}: the directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"{path}: the directory {parent} is not writable")
+
+
+def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Path] = ()) -> None:
+    """Fail before any work when two outputs name one file, or an output would replace an input file or
+    land in an input directory (`-o customers.csv` in the dataset directory overwrote the archive).
+    `outputs` maps each option (`-o`, `--rejects`) to its path."""
+    sources = [os.path.realpath(p) for p in inputs]
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None or str(path) == STDOUT:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"{path}: given to both {seen[key]} and {option}; write each output to its own file")
+        if key in sources:
+            raise UsageError(f"{path}: an input file, which {option} would overwrite; write the output elsewhere")
+        inside = next((s for s in sources if key.startswith(s + os.sep)), None)
+        if inside is not None:
+            raise UsageError(f"{path}: inside the input table directory {inside}, which the next run would read; write it elsewhere")
+        seen[key] = option
 
 
 @contextlib.contextmanager
