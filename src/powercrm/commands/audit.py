@@ -170,7 +170,11 @@ def audit(
     if report is not None:
         if report.suffix.lower() not in REPORT_TYPES:
             raise UsageError(f"--report {report}: unknown report type {report.suffix or '(none)'!r}; use .html or .xlsx")
-        check_writable(report.with_suffix(".xlsx"))  # the same directory checks for either report type
+        check_writable(report, table=False)
+        if report.suffix.lower() == ".html":
+            from powercrm.chart.cjk_font import check_font
+
+            check_font(font)
     cfg = load_config(config)
     select_rules(cfg.audit, rules)  # an unknown rule id stops the run before any data is read
     dataset = open_dataset(

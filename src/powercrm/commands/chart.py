@@ -66,10 +66,12 @@ def chart(
 
         powercrm chart scores.parquet -o 价值矩阵.svg --lang zh --origin 2.2,1.1
     """
+    from powercrm.chart.cjk_font import check_font
     from powercrm.chart.value_matrix import chart_format, plot_value_matrix
 
     chart_format(output)
     check_writable(output, table=False)
+    check_font(font)
     frame = read_scores(scores)
     if frame.height == 0:
         raise InputError(f"{scores}: no customers with values to plot")

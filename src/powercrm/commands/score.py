@@ -156,10 +156,12 @@ def score(
         if target is not None:
             check_writable(target)
     if chart is not None:
+        from powercrm.chart.cjk_font import check_font
         from powercrm.chart.value_matrix import chart_format
 
         chart_format(chart)
         check_writable(chart, table=False)
+        check_font(font)
     cfg = load_config(config)
     set_period_end(cfg, period_end)
     console = stderr_console(quiet)
