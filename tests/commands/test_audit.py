@@ -182,3 +182,22 @@ def test_a_run_that_does_not_fit_in_memory_stops_with_one_line(runner, dataset, 
     assert not out.exists()
     assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--no-memory-check"]).exit_code == 0
     assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--rules", "archive"]).exit_code == 0
+
+
+def test_archive_rules_need_no_billing(runner, dataset, tmp_path):
+    (dataset / "billing.csv").unlink()
+    result = runner.invoke(app, ["audit", str(dataset), "--rules", "archive", "-o", "-", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted({line.split(",")[0] for line in result.stdout.splitlines()[1:]}) == ["A02", "A05"]
+    assert runner.invoke(app, ["audit", str(dataset), "--rules", "A05,U02", "-o", "-", "-q"]).exit_code == 1
+
+
+@pytest.mark.parametrize("table", ["customers", "billing"])
+def test_a_table_without_usable_rows_is_exit_1_not_a_clean_audit(runner, dataset, tmp_path, table):
+    path = dataset / f"{table}.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    out = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {table}: no usable row (no data rows); nothing to audit"
+    assert not out.exists()

@@ -18,7 +18,7 @@ from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.memory import partitions_needed
 from powercrm.audit.partition import partition_members, supply_partitions
 from powercrm.audit.theft import THEFT_SCHEMA
-from powercrm.errors import UsageError
+from powercrm.errors import DataError, UsageError
 from powercrm.io.readers import Dataset
 from powercrm.io.usable import readable_rows, usable_tables
 
@@ -70,6 +70,11 @@ def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
         "period",
         nulls_last=True,
     )
+
+
+def tables_read(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> set[str]:
+    """The tables the chosen rules read: the archive always, billing and the others as the rules need."""
+    return {"customers", *(table for r in select_rules(cfg, rules) for table in RULES[r].reads)}
 
 
 def run_audit(
@@ -171,6 +176,16 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
     if parts:
         result.findings = _sorted(pl.concat([parts[r].lazy() for r in chosen], how="vertical")).collect()
     return result
+
+
+def require_usable(result: AuditResult) -> None:
+    """Stop when the archive or billing was read and has no usable row: an audit of nothing is not a clean
+    audit (with `--quiet` in cron it looked like one), as `score` and `validate` also say."""
+    for name in ("customers", "billing"):
+        counts = result.rows.get(name)
+        if counts is not None and counts["used"] == 0:
+            why = f"all {counts['in']:,} rows rejected (see --rejects)" if counts["in"] else "no data rows"
+            raise DataError(f"{name}: no usable row ({why}); nothing to audit")
 
 
 def rejected_rows(dataset: Dataset, result: AuditResult) -> pl.DataFrame:

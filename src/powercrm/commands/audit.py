@@ -30,7 +30,7 @@ from powercrm.commands.common import (
     stderr_console,
 )
 from powercrm.config import load_config
-from powercrm.errors import InputError, UsageError
+from powercrm.errors import UsageError
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
 if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
@@ -158,7 +158,7 @@ def audit(
 
         powercrm audit exports/2025-06 --fail-on high --json --quiet -o findings.parquet --rejects rejects.csv
     """
-    from powercrm.audit.engine import rejected_rows, run_audit, select_rules
+    from powercrm.audit.engine import rejected_rows, require_usable, run_audit, select_rules, tables_read
     from powercrm.audit.labels import localize
 
     watch = Stopwatch()
@@ -182,10 +182,10 @@ def audit(
         load_interval=load_interval, events=events, supply=supply,
     )
     check_outputs(dataset, output=output, report=report, rejects=rejects)
-    if dataset.structural:  # a missing required table or column stops the run before any work
-        more = f" (and {len(dataset.structural) - 1} more)" if len(dataset.structural) > 1 else ""
-        raise InputError(dataset.structural[0] + more)
+    # a missing required table or column stops the run before any work; archive rules need no billing
+    dataset.require_complete(tables_read(cfg.audit, rules))
     result = run_audit(dataset, cfg.audit, rules, memory_check=memory_check)
+    require_usable(result)
 
     write_table(
         localize(result.findings, lang), output, encoding=output_encoding,

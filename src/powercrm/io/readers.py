@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,7 +183,8 @@ class Dataset:
     """The tables found for one run, plus structural problems found while opening them."""
 
     tables: dict[str, LoadedTable]
-    structural: list[str] = field(default_factory=list)
+    # table name -> its structural problems (the table or a required column missing)
+    missing: dict[str, list[str]] = field(default_factory=dict)
     # files of the dataset directory that name no table (read by none)
     ignored: list[str] = field(default_factory=list)
     # optional tables whose file is empty (no header, no rows): left out, with a note
@@ -204,11 +206,19 @@ class Dataset:
         notes += [f"{path}: the file is empty; the optional {name} table is read as having no rows" for name, path in self.empty.items()]
         return notes
 
-    def require_complete(self) -> None:
-        """Stop before any work when a required table or column is missing (a structural error)."""
-        if self.structural:
-            more = f" (and {len(self.structural) - 1} more)" if len(self.structural) > 1 else ""
-            raise InputError(self.structural[0] + more)
+    @property
+    def structural(self) -> list[str]:
+        """Every structural problem, table by table."""
+        return [problem for problems in self.missing.values() for problem in problems]
+
+    def require_complete(self, tables: Iterable[str] | None = None) -> None:
+        """Stop before any work when a required table or column is missing (a structural error); with
+        `tables`, only a problem of those tables stops it (archive rules need no billing)."""
+        wanted = self.missing if tables is None else set(tables)
+        found = [p for t, problems in self.missing.items() if t in wanted for p in problems]
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise InputError(found[0] + more)
 
 
 def _temp_dir() -> Path:
@@ -717,12 +727,12 @@ def load_dataset(
         dataset.ignored = [p.name for p in sorted(directory.iterdir()) if _is_table_file(p) and not p.name.startswith(".") and p.resolve() not in used]
     for table in TABLES.values():
         if table.required and table.name not in dataset:
-            dataset.structural.append(f"required table {table.name!r} ({table.zh[0]}) not found{where}")
+            dataset.missing[table.name] = [f"required table {table.name!r} ({table.zh[0]}) not found{where}"]
         elif table.name in dataset and dataset[table.name].missing_required:
             loaded = dataset[table.name]
             for col in loaded.missing_required:
                 zh = table.column(col).zh[0] if col in table.names else ""
-                dataset.structural.append(
+                dataset.missing.setdefault(table.name, []).append(
                     f"{loaded.source}: required column {col!r}{f' ({zh})' if zh else ''} missing"
                 )
     return dataset
