@@ -134,3 +134,11 @@ def test_lang_is_checked_once_for_every_command_in_any_case(runner, command, tmp
     assert result.exit_code == 2 and "'fr': use en or zh" in result.stderr
     result = runner.invoke(app, [command, str(tmp_path / "nowhere"), "--lang", "ZH"])
     assert result.exit_code == 1 and "no such" in result.stderr  # the option passed; the data is missing
+
+
+def test_json_lines_never_hold_nan(capsys):
+    """`NaN` is not JSON: a strict parser stopped at the origin of an empty run."""
+    from powercrm.commands.common import print_json
+
+    print_json({"origin": (float("nan"), 1.0), "m": float("inf"), "rows": {"x": [float("-inf")]}})
+    assert json.loads(capsys.readouterr().out) == {"origin": [None, 1.0], "m": None, "rows": {"x": [None]}}

@@ -97,6 +97,8 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[columns.aliases.bills]\n\"本月电量\" = \"kwh\"\n", "columns.aliases"),
         ("[columns.aliases.billing]\n\"本月电量\" = \"kwhh\"\n", "kwhh"),
         ("[scoring]\ncurrent_axis = [\"B1\", \"B3\"]\n", "scoring"),
+        ("[scoring]\norigin = [nan, 1.1]\n", "scoring.origin"),
+        ("[scoring]\norigin = [inf, 1.1]\n", "scoring.origin"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path, toml, needle):

@@ -117,6 +117,8 @@ def test_fixed_origin_and_period_end(runner, data, tmp_path):
     ("args", "message"),
     [
         (["--origin", "2.2"], "--origin"),
+        (["--origin", "nan,1"], "finite"),
+        (["--origin", "1,-inf"], "finite"),
         (["--period-end", "2025-13"], "--period-end"),
         (["--lang", "fr"], "--lang"),
         (["-o", "scores.json"], "unknown output type"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -93,10 +94,21 @@ def check_outputs(dataset: Dataset, **outputs: str | Path | None) -> None:
     check(options, [t.source for t in dataset.tables.values()])
 
 
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities as null: `NaN` is not JSON, and a strict parser stops at it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     """One JSON line on stdout, or stderr when stdout carries the data (machine output never goes through rich)."""
     stream = sys.stderr if to_stderr else sys.stdout
-    stream.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    stream.write(json.dumps(_finite(payload), ensure_ascii=False, default=str, allow_nan=False) + "\n")
     stream.flush()
 
 

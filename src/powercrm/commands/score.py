@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -57,7 +58,9 @@ def parse_origin(text: str | None) -> tuple[float, float] | None:
     try:
         x, y = (float(p) for p in parts)
     except ValueError:
-        raise UsageError(f"--origin {text!r}: expected two numbers X,Y, e.g. --origin 2.2,1.1") from None
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UsageError(f"--origin {text!r}: expected two finite numbers X,Y, e.g. --origin 2.2,1.1")
     return x, y
 
 

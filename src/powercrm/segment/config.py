@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -68,8 +69,8 @@ class ScoringConfig(_Section):
     @field_validator("origin")
     @classmethod
     def _pair(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and len(value) != 2:
-            raise ValueError(f"origin needs two numbers [current, potential], got {value}")
+        if value is not None and (len(value) != 2 or not all(math.isfinite(v) for v in value)):
+            raise ValueError(f"origin needs two finite numbers [current, potential], got {value}")
         return value
 
     @field_validator("value_grade_shares")
