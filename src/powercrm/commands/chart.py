@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 
-from powercrm.commands.common import LangOpt, QuietOpt, stderr_console
+from powercrm.commands.common import ConfigOpt, LangOpt, QuietOpt, stderr_console
 from powercrm.commands.score import parse_origin
+from powercrm.config import load_config
 from powercrm.errors import InputError
 from powercrm.io.writers import check_writable
 from powercrm.segment.labels import SEGMENTS_ZH
 from powercrm.segment.localize import HEADERS_ZH
-from powercrm.segment.value import CURRENT, POTENTIAL, sample_origin
+from powercrm.segment.value import CURRENT, POTENTIAL, sample_origin, segment_expr
 
 _NEEDED = (CURRENT, POTENTIAL, "segment")
+
+
+def _csv_text(raw: bytes) -> str:
+    """A scores CSV as score writes it: UTF-8 (with or without BOM) or, with --output-encoding, GB18030."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
 
 
 def read_scores(path: Path) -> pl.DataFrame:
@@ -30,7 +40,7 @@ def read_scores(path: Path) -> pl.DataFrame:
         elif suffix == ".xlsx":
             frame = pl.read_excel(path, sheet_id=1)
         else:
-            frame = pl.read_csv(path, encoding="utf8-lossy", infer_schema_length=10_000)
+            frame = pl.read_csv(io.StringIO(_csv_text(path.read_bytes())), infer_schema_length=10_000)
     except Exception as exc:  # noqa: BLE001 - polars and fastexcel raise many kinds for a bad file
         raise InputError(f"{path}: cannot read the scores ({type(exc).__name__})") from None
     english = {zh: en for en, zh in HEADERS_ZH.items()}
@@ -43,7 +53,7 @@ def read_scores(path: Path) -> pl.DataFrame:
         pl.col(CURRENT).cast(pl.Float64, strict=False),
         pl.col(POTENTIAL).cast(pl.Float64, strict=False),
         pl.col("segment").replace(codes),
-    ).drop_nulls()
+    ).drop_nulls([CURRENT, POTENTIAL])
 
 
 def chart(
@@ -54,11 +64,15 @@ def chart(
     ] = None,
     lang: LangOpt = "en",
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for Chinese labels.")] = None,
+    config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Draw the value matrix: current vs potential value, the origin's cross lines, quadrant names and counts.
 
-    Above 20,000 customers the points become a density (hexbin) so a province's data stays readable.
+    Points are coloured and counted by their quadrant at the origin drawn: --origin, else [scoring].origin
+    of --config, else the mean of each axis (as score uses). A note says how many customers that puts in
+    another quadrant than the file's segment column. Above 20,000 customers the points become a density
+    (hexbin) so a province's data stays readable.
 
     Examples:
 
@@ -75,6 +89,17 @@ def chart(
     frame = read_scores(scores)
     if frame.height == 0:
         raise InputError(f"{scores}: no customers with values to plot")
-    center = parse_origin(origin) or sample_origin(frame)
-    plot_value_matrix(frame, center, output, lang=lang, font=font)
-    stderr_console(quiet).print(f"wrote {output} ({frame.height:,} customers, origin {center[0]:.6f}, {center[1]:.6f})")
+    fixed = parse_origin(origin) or (tuple(cfg_origin) if (cfg_origin := load_config(config).scoring.origin) else None)
+    center = fixed or sample_origin(frame)
+    # points are coloured and counted by the quadrant they fall in at the origin drawn, so the chart never
+    # contradicts its own cross lines; the file's segments may come from another origin
+    drawn = frame.with_columns(segment_expr(center).alias("segment"))
+    moved = drawn.select((pl.col("segment") != frame.get_column("segment")).sum()).item()
+    plot_value_matrix(drawn, center, output, lang=lang, font=font)
+    console = stderr_console(quiet)
+    if moved:
+        console.print(
+            f"note: {moved:,} customers are in another quadrant at this origin than in the file's segment column "
+            f"(scored with another origin: give it with --origin X,Y or --config)", markup=False,
+        )
+    console.print(f"wrote {output} ({frame.height:,} customers, origin {center[0]:.6f}, {center[1]:.6f})")

@@ -1,0 +1,52 @@
+"""`powercrm chart` through the CLI: the points agree with the cross lines drawn, whatever file it reads."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from powercrm.cli import app
+from tests.test_score import write_dataset
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def data(tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    return write_dataset(root)
+
+
+def run(runner, *args):
+    return runner.invoke(app, [*map(str, args)])
+
+
+def test_a_gb18030_scores_file_is_read(runner, data, tmp_path):
+    scores = tmp_path / "s.csv"
+    assert run(runner, "score", data, "-o", scores, "--lang", "zh", "--output-encoding", "gb18030", "-q").exit_code == 0
+    result = run(runner, "chart", scores, "-o", tmp_path / "vm.png")
+    assert result.exit_code == 0, result.stderr
+    assert "origin 1.761000, 1.099000" in result.stderr
+
+
+def test_scores_made_with_another_origin_are_recoloured_with_a_note(runner, data, tmp_path):
+    """score --origin 0,0 makes every customer key; drawn at the mean, the points must follow the mean's
+    cross lines (they kept the file's colours on the wrong side), and a note says how many moved."""
+    at_mean, at_zero = tmp_path / "mean.csv", tmp_path / "zero.csv"
+    assert run(runner, "score", data, "-o", at_mean, "-q").exit_code == 0
+    assert run(runner, "score", data, "-o", at_zero, "--origin", "0,0", "-q").exit_code == 0
+    not_key = pl.read_csv(at_mean).filter(pl.col("segment") != "key").height
+    assert 0 < not_key < 3
+    result = run(runner, "chart", at_zero, "-o", tmp_path / "vm.svg")
+    assert result.exit_code == 0, result.stderr
+    assert f"note: {not_key:,} customers are in another quadrant" in result.stderr
+    for args in (["--origin", "0,0"], ["--config", tmp_path / "zero.toml"]):
+        (tmp_path / "zero.toml").write_text("[scoring]\norigin = [0.0, 0.0]\n", encoding="utf-8")
+        result = run(runner, "chart", at_zero, "-o", tmp_path / "vm.png", *args)
+        assert result.exit_code == 0, result.stderr
+        assert "note:" not in result.stderr and "origin 0.000000, 0.000000" in result.stderr
