@@ -72,6 +72,12 @@ def test_fail_on_sets_the_exit_code(runner, dataset, tmp_path, rules, fail_on, c
     args = ["audit", str(dataset), "-o", str(tmp_path / "f.parquet"), "--fail-on", fail_on, "--quiet"]
     result = runner.invoke(app, args + (["--rules", rules] if rules else []))
     assert result.exit_code == code, result.output
+    # quiet, yet the failure says why in one line
+    assert (result.stderr.strip().startswith("error: ") and f"(--fail-on {fail_on})" in result.stderr) == (code == 1)
+    if code:
+        as_json = runner.invoke(app, [*args, "--json"] + (["--rules", rules] if rules else []))
+        line = json.loads(as_json.stdout)
+        assert (line["ok"], line["exit_code"]) == (False, 1) and "--fail-on" in line["error"]
 
 
 def test_bad_fail_on_value(runner, dataset):

@@ -103,6 +103,9 @@ def test_orphan_is_a_warning_and_fails_only_with_strict(runner, make_dataset):
     strict = run(runner, data, "--strict")
     assert strict.exit_code == 1
     assert error_lines(strict) == error_lines(result)
+    # quiet and strict: the warning that fails the run is printed (it printed nothing, exit 1)
+    quiet = run(runner, data, "--strict", "-q")
+    assert quiet.exit_code == 1 and quiet.stderr.strip() == error_lines(result)[0]
 
 
 def test_json_lists_problems(runner, make_dataset):

@@ -205,11 +205,11 @@ def audit(
             write_html_report(result, cfg.audit, report, source=source, lang=lang, font=font)
 
     info = _summary(result, cfg.audit)
-    failed = fail_on is not None and any(
-        info["by_severity"][s] > 0 for s in SEVERITY_LEVELS[: SEVERITY_LEVELS.index(fail_on) + 1]
-    )
+    failing = 0 if fail_on is None else sum(info["by_severity"][s] for s in SEVERITY_LEVELS[: SEVERITY_LEVELS.index(fail_on) + 1])
+    failure = f"{failing:,} finding{'s' if failing != 1 else ''} of severity {fail_on} or worse (--fail-on {fail_on})" if failing else None
     if json_out:
-        print_json({**info, "ok": not failed, "output": output, "report": report, "seconds": watch.seconds}, to_stderr=output == STDOUT)
+        outcome = {"ok": True} if failure is None else {"ok": False, "error": failure, "exit_code": 1}
+        print_json({**info, **outcome, "output": output, "report": report, "seconds": watch.seconds}, to_stderr=output == STDOUT)
     else:
         console = stderr_console(quiet)
         _print_summary(console, result, info, lang)
@@ -220,6 +220,7 @@ def audit(
         if rejects is not None:
             rejected = sum(r["rejected"] for r in result.rows.values())
             console.print(f"wrote {rejects} ({rejected:,} rejected rows)", markup=False)
-    if failed:
+    if failure is not None:
+        typer.echo(f"error: {failure}", err=True)
         raise typer.Exit(1)
 

@@ -80,10 +80,11 @@ def validate(
             }
         )
     elif quiet:
-        errors_only = stderr_console()
+        # only what fails the run: errors, and with --strict the warnings too
+        failing = stderr_console()
         for p in problems:
-            if p.severity is Severity.ERROR:
-                errors_only.print(p.line(), markup=False)
+            if p.severity is Severity.ERROR or strict:
+                failing.print(p.line(), markup=False)
     else:
         console = stderr_console()
         for t in dataset.tables.values():
