@@ -206,14 +206,14 @@ def test_atomic_path_renames_on_success_and_cleans_up_on_error(tmp_path):
 
 
 def test_write_into_a_missing_directory_fails_and_creates_nothing(tmp_path):
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match=r"out.csv: cannot write in the directory .*missing"):
         write_table(FRAME, tmp_path / "missing" / "out.csv")
     assert leftovers(tmp_path) == []
 
 
 def test_write_below_a_file_fails(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match=r"out.csv: cannot write in the directory .*file \(Not a directory\)"):
         write_table(FRAME, tmp_path / "file" / "out.csv")
     assert leftovers(tmp_path) == ["file"]
 
@@ -316,3 +316,13 @@ def test_check_outputs_refuses_inputs_their_directories_and_shared_paths(tmp_pat
         check_outputs({"--rejects": billing / "part-9.parquet"}, inputs)
     with pytest.raises(UsageError, match="given to both -o and --report"):
         check_outputs({"-o": tmp_path / "f.xlsx", "--report": tmp_path / "f.xlsx"}, inputs)
+
+
+def test_check_writable_names_what_is_wrong_with_the_path(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError, match="afile is a file, not a directory"):
+        check_writable(tmp_path / "afile" / "s.csv")
+    with pytest.raises(UsageError, match="a directory; give the output a file name"):
+        check_writable(tmp_path)
+    with pytest.raises(InputError, match="cannot write in the directory /proc"):
+        check_writable("/proc/m.png", table=False)

@@ -39,13 +39,22 @@ def check_writable(path: str | Path, *, table: bool = True) -> None:
     """Fail before any work when the output cannot be written where asked (for a table: in a known format)."""
     if str(path) == STDOUT:
         return
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: a directory; give the output a file name (e.g. {Path(path) / 'scores.csv'})")
     if table:
         output_format(path)
     parent = Path(path).resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{path}: {parent} is a file, not a directory")
     if not parent.is_dir():
         raise InputError(f"{path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{path}: the directory {parent} is not writable")
+    # a file created and removed, as the output will be: permissions, a read-only or special file system
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write in the directory {parent} ({exc.strerror or exc})") from None
 
 
 def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Path] = ()) -> None:
@@ -72,7 +81,10 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Pat
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds and removed when it fails."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write in the directory {target.resolve().parent} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -82,6 +94,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.filename not in (str(tmp_path), tmp):
+            raise
+        # the temporary file is an implementation detail: the error names the output asked for
+        raise InputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
     finally:
         tmp_path.unlink(missing_ok=True)
 
