@@ -107,6 +107,23 @@ def test_console_script_reports_one_line_and_exit_1(tmp_path):
     assert proc.stderr.splitlines() == [f"error: {tmp_path / 'nope'}: no such directory"]
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["score", "d", "--lang", "fr"], "error: Invalid value for '--lang': 'fr': use en or zh (see 'powercrm score --help')"),
+        (["score", "d", "--bogus"], "error: No such option: --bogus (see 'powercrm score --help')"),
+        (["frobnicate"], "error: No such command 'frobnicate'. (see 'powercrm --help')"),
+    ],
+)
+def test_a_parser_error_is_one_line_exit_2_and_a_json_line(args, line):
+    """typer drew a five-line box and left --json scripts without their line."""
+    proc = subprocess.run([*_console_script(), *args], capture_output=True, text=True, env=_env(), timeout=60)
+    assert (proc.returncode, proc.stderr.splitlines(), proc.stdout) == (2, [line], "")
+    proc = subprocess.run([*_console_script(), *args, "--json"], capture_output=True, text=True, env=_env(), timeout=60)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout) == {"ok": False, "error": line.removeprefix("error: ").split(" (see")[0], "exit_code": 2}
+
+
 def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "powercrm.cli", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

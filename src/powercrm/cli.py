@@ -93,12 +93,37 @@ for _command, _panel in COMMANDS:
     app.command(rich_help_panel=_panel)(guarded(_command))
 
 
+def _usage_error(exc: Exception, argv: list[str]) -> int:
+    """A command-line error caught by the parser (an unknown option, `--lang fr`) as one line, and as the
+    `--json` line when asked for, like every other error (typer draws a five-line box); its exit code."""
+    from typer._click import exceptions as parser_errors  # typer vendors click; its errors live here
+
+    if isinstance(exc, parser_errors.NoArgsIsHelpError) and exc.ctx is not None:
+        typer.echo(exc.ctx.get_help())
+        return 2
+    message = exc.format_message() if isinstance(exc, parser_errors.ClickException) else "aborted"
+    code = exc.exit_code if isinstance(exc, parser_errors.ClickException) else 1
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if isinstance(exc, parser_errors.UsageError) and ctx is not None else ""
+    typer.echo(f"error: {message}{hint}", err=True)
+    if "--json" in argv:
+        data_on_stdout = any(a in ("-o", "--output") and b == STDOUT for a, b in zip(argv, argv[1:]))
+        print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout)
+    return code
+
+
 def main() -> None:
     """Console-script entry point."""
+    from typer._click import exceptions as parser_errors
+
     if hasattr(signal, "SIGPIPE"):
         # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    app(prog_name="powercrm")
+    try:
+        code = app(prog_name="powercrm", standalone_mode=False)
+    except (parser_errors.ClickException, typer.Abort) as exc:
+        code = _usage_error(exc, sys.argv[1:])
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
