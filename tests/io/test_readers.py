@@ -1101,6 +1101,7 @@ def test_files_naming_no_table_are_listed_not_dropped_silently(tmp_path):
     write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
     write_csv(tmp_path / "billing.csv", ["户号", "账期", "电量"], [["C1", "2024-01", "1"]])
     write_csv(tmp_path / "抄表记录.csv", ["户号"], [["C1"]])
+    write_csv(tmp_path / "ground_truth.csv", ["rule"], [["A01"]])  # powercrm sample's own list: not noted
     ds = load_dataset(tmp_path)
     assert ds.ignored == ["抄表记录.csv"]
     assert ds.reading_notes()[0].startswith("not read, as their names name no table: 抄表记录.csv (tables: customers (客户档案), billing (电费账单)")

@@ -24,7 +24,7 @@ import polars as pl
 from powercrm.errors import InputError, UsageError
 from powercrm.io import parse, xlsx
 from powercrm.io.parse import raw_name
-from powercrm.io.schema import TABLES, Column, Kind, Table, unit_factor
+from powercrm.io.schema import SAMPLE_TRUTH_FILE, TABLES, Column, Kind, Table, unit_factor
 
 ROW = "_row"
 CUSTOMER_ID = "customer_id"
@@ -724,7 +724,11 @@ def load_dataset(
     where = f" in {directory}" if directory is not None else ""
     if directory is not None:
         used = {p.resolve() for p in paths.values()}
-        dataset.ignored = [p.name for p in sorted(directory.iterdir()) if _is_table_file(p) and not p.name.startswith(".") and p.resolve() not in used]
+        dataset.ignored = [
+            p.name
+            for p in sorted(directory.iterdir())
+            if _is_table_file(p) and not p.name.startswith(".") and p.name != SAMPLE_TRUTH_FILE and p.resolve() not in used
+        ]
     for table in TABLES.values():
         if table.required and table.name not in dataset:
             dataset.missing[table.name] = [f"required table {table.name!r} ({table.zh[0]}) not found{where}"]

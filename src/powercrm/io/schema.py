@@ -253,3 +253,7 @@ def zh_header(table: str, column: str) -> str:
 def zh_value(values: dict[str, tuple[str, ...]], code: str) -> str:
     """The usual Chinese spelling of an enum code."""
     return values[code][0] if code in values else code
+
+# the list of injected anomalies `powercrm sample` writes beside its tables: a known file, not a table
+# the dataset reader should report as not read
+SAMPLE_TRUTH_FILE = "ground_truth.csv"

@@ -25,13 +25,13 @@ from pathlib import Path
 import polars as pl
 
 from powercrm.errors import DataError, UsageError
-from powercrm.io.schema import TABLES, Kind, zh_header
+from powercrm.io.schema import SAMPLE_TRUTH_FILE, TABLES, Kind, zh_header
 from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, write_xlsx
 from powercrm.sample import DEFAULT_PERIOD_END, TABLE_NAMES, SampleData, check_options, iter_tables
 
 FORMATS = ("csv", "parquet", "xlsx")
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "gbk", "gb2312": "gbk"}
-TRUTH_FILE = "ground_truth.csv"
+TRUTH_FILE = SAMPLE_TRUTH_FILE
 # snappy: every Parquet reader has it, and it costs a third less CPU than zstd on the big tables
 PARQUET_COMPRESSION = "snappy"
 _ALL_TABLES = (*TABLE_NAMES, "load_interval")
