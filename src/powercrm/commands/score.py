@@ -36,9 +36,10 @@ from powercrm.commands.common import (
 )
 from powercrm.config import load_config
 from powercrm.errors import UsageError
+from powercrm.io.schema import TABLES
 from powercrm.io.writers import STDOUT, check_writable, write_table
 from powercrm.score import ScoreRun, run_score, summary
-from powercrm.segment.labels import CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
+from powercrm.segment.labels import CREDIT_GRADES_ZH, CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
 from powercrm.segment.localize import HEADERS_ZH, localize
 
 NUMBER_FORMATS = {
@@ -65,25 +66,32 @@ def parse_origin(text: str | None) -> tuple[float, float] | None:
 
 
 def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
+    """The summary sheet of an XLSX output: counts and figures as numbers (Excel sums and charts them), the
+    period, strategies and measures as text, in the chosen language."""
     zh = lang == "zh"
-    rows: list[tuple[str, str]] = [
-        ("客户数" if zh else "customers", f"{info['customers']}"),
-        ("统计截止月" if zh else "period_end", info["period_end"]),
-        ("原点" if zh else "origin", f"{info['origin'][0]:.6f}, {info['origin'][1]:.6f}"),
-        ("B42 M", "" if info["m_b42"] is None else f"{info['m_b42']:.2f}"),
+    rows: list[tuple[str, float | None, str | None]] = [
+        ("客户数" if zh else "customers", info["customers"], None),
+        ("统计截止月" if zh else "period_end", None, info["period_end"]),
+        ("原点 当前价值" if zh else "origin current_value", info["origin"][0], None),
+        ("原点 潜在价值" if zh else "origin potential_value", info["origin"][1], None),
+        ("B42 M (kWh)", info["m_b42"], None if info["m_b42"] is not None else ("无正增长量" if zh else "no positive growth amount")),
     ]
     for seg, n in info["segments"].items():
         label = SEGMENTS_ZH[seg] if zh else seg
-        rows.append((("客户类型 " if zh else "segment ") + label, f"{n}"))
-        rows.append((("策略 " if zh else "strategy ") + label, STRATEGIES[seg][1 if zh else 0]))
+        rows.append((("客户类型 " if zh else "segment ") + label, n, STRATEGIES[seg][1 if zh else 0]))
     for grade, n in info["credit_grades"].items():
-        rows.append((("信用等级 " if zh else "credit grade ") + grade, f"{n}"))
-        rows.append((("措施 " if zh else "measure ") + grade, CREDIT_MEASURES[grade][1 if zh else 0]))
+        label = CREDIT_GRADES_ZH[grade] if zh else grade
+        rows.append((("信用等级 " if zh else "credit grade ") + label, n, CREDIT_MEASURES[grade][1 if zh else 0]))
     for ind, n in info["null_counts"].items():
-        rows.append((("空值 " if zh else "nulls ") + ind, f"{n}"))
+        rows.append((("空值 " if zh else "nulls ") + ind, n, None))
     for table, r in info["rows"].items():
-        rows.append(((f"{table} 行数 读入/使用/拒绝" if zh else f"{table} rows in/used/rejected"), f"{r['in']}/{r['used']}/{r['rejected']}"))
-    return pl.DataFrame(rows, schema=["项目" if zh else "item", "值" if zh else "value"], orient="row")
+        name = TABLES[table].zh[0] if zh and table in TABLES else table
+        for key, word in (("in", "读入"), ("used", "使用"), ("rejected", "拒绝")):
+            rows.append((f"{name} {'行数 ' + word if zh else 'rows ' + key}", r[key], None))
+    for note in info["notes"]:
+        rows.append(("说明" if zh else "note", None, note))
+    names = ["项目", "数值", "说明"] if zh else ["item", "value", "text"]
+    return pl.DataFrame(rows, schema={names[0]: pl.String, names[1]: pl.Float64, names[2]: pl.String}, orient="row")
 
 
 def _print_summary(console, info: dict, seconds: float, output: str) -> None:
