@@ -206,3 +206,9 @@ def test_an_output_never_replaces_an_input_or_another_output(runner, data, tmp_p
     assert len(result.stderr.strip().splitlines()) == 1
     assert (data / "customers.csv").read_bytes() == archive
     assert not (tmp_path / "same.csv").exists() and not (tmp_path / "s.csv").exists()
+
+
+def test_stdout_honours_the_gb18030_output_encoding(runner, data):
+    result = score(runner, data, "-o", "-", "--lang", "zh", "--output-encoding", "gb18030", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith("户号,".encode("gb18030"))

@@ -175,7 +175,14 @@ def write_table(
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     if fmt == "stdout":
         out = stdout or sys.stdout
-        out.write(data.write_csv())
+        text = data.write_csv()
+        if _csv_encoding(encoding) == "gb18030" and hasattr(out, "buffer"):
+            # a GBK pipe (an old Excel, a GBK terminal) asked for by --output-encoding; never a BOM on stdout
+            out.flush()
+            out.buffer.write(text.encode("gb18030"))
+            out.buffer.flush()
+            return
+        out.write(text)
         out.flush()
         return
     with atomic_path(target) as tmp:
