@@ -50,3 +50,15 @@ def test_scores_made_with_another_origin_are_recoloured_with_a_note(runner, data
         result = run(runner, "chart", at_zero, "-o", tmp_path / "vm.png", *args)
         assert result.exit_code == 0, result.stderr
         assert "note:" not in result.stderr and "origin 0.000000, 0.000000" in result.stderr
+
+
+def test_svg_and_html_charts_are_the_same_bytes_on_a_rerun(runner, data, tmp_path):
+    scores = tmp_path / "s.csv"
+    assert run(runner, "score", data, "-o", scores, "-q").exit_code == 0
+    for suffix in (".svg", ".html"):
+        first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+        for target in (first, second):
+            assert run(runner, "chart", scores, "-o", target, "-q").exit_code == 0
+        assert first.read_bytes() == second.read_bytes()
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "<body" in page

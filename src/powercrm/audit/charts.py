@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
+from powercrm.chart.value_matrix import save_svg
+
 TEXT = {
     "en": {
         "counts": "Findings per rule",
@@ -74,7 +76,7 @@ def chart_language(lang: str, font: Path | None = None) -> str:
 def _svg(fig) -> str:
     plt = _pyplot()
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    save_svg(fig, buffer, bbox_inches="tight")
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline in HTML

@@ -113,14 +113,26 @@ def plot_value_matrix(
         with atomic_path(path) as tmp:
             if suffix == ".html":
                 buf = io.StringIO()
-                fig.savefig(buf, format="svg")
+                save_svg(fig, buf)
+                svg = buf.getvalue()
                 title = html.escape(TEXT[lang]["title"])
                 tmp.write_text(
                     f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-                    f"<body style=\"margin:0;display:flex;justify-content:center\">{buf.getvalue()}</body></html>",
+                    f"<body style=\"margin:0;display:flex;justify-content:center\">{svg[svg.index('<svg'):]}</body></html>",
                     encoding="utf-8",
                 )
+            elif suffix == ".svg":
+                save_svg(fig, tmp)
             else:
-                fig.savefig(tmp, format=suffix[1:])
+                fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)
+
+
+def save_svg(fig, target, **kwargs) -> None:
+    """`fig` as SVG, the same bytes for the same chart: no date, element ids from a fixed salt (matplotlib
+    salts them at random), so a rerun on the same data writes an identical file."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "powercrm"}):
+        fig.savefig(target, format="svg", metadata={"Date": None}, **kwargs)
