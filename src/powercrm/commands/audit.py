@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -51,7 +52,7 @@ def _summary(result: AuditResult, cfg: AuditConfig) -> dict:
         "by_severity": {s: int(per_rule[s].sum()) for s in SEVERITY_LEVELS},
         "by_rule": {r["rule"]: {s: r[s] for s in (*SEVERITY_LEVELS, "total")} for r in per_rule.iter_rows(named=True)},
         "top_lines": top_lines(result, cfg.summary_rows, (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate))
-        .select("level", "line_id", "area_id", "flagged_months", "worst_month", "worst_loss_rate", "loss_rate")
+        .select("level", "line_id", "area_id", "flagged_months", pl.col("worst_month").dt.strftime("%Y-%m"), "worst_loss_rate", "loss_rate")
         .to_dicts(),
         "top_suspects": top_suspects(result, cfg.summary_rows, cfg.U10.min_score).select("rank", "customer_id", "line_id", "area_id", "score").to_dicts(),
         "notes": result.notes,
@@ -84,7 +85,7 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
         for line in info["top_lines"]:
             where = f"area {line['area_id']}" if line["level"] == "area" else f"line {line['line_id']}"
             overall = "" if line["loss_rate"] is None else f"{line['loss_rate']:.1%}"
-            worst = f"{line['worst_month']:%Y-%m} {line['worst_loss_rate']:.1%}" if line["worst_loss_rate"] is not None else ""
+            worst = f"{line['worst_month']} {line['worst_loss_rate']:.1%}" if line["worst_loss_rate"] is not None else ""
             console.print(f"  {where}: {line['flagged_months']} flagged; worst {worst}; all months {overall}", markup=False)
     if info["top_suspects"]:
         console.print("窃电嫌疑：" if zh else "top theft suspects:", markup=False)

@@ -34,7 +34,9 @@ LoadIntervalOpt = Annotated[Path | None, typer.Option("--load-interval", help="I
 EventsOpt = Annotated[Path | None, typer.Option("--events", help="Events file: theft, violation, bounced payment (事件).")]
 SupplyOpt = Annotated[Path | None, typer.Option("--supply", help="Supplied energy per line or area (供电量).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary line on stdout, for scripts and cron.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON summary line on stdout (on stderr when -o - puts the data there), for scripts and cron.")
+]
 
 
 def _language(value: str) -> str:
