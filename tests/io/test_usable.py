@@ -255,3 +255,11 @@ def test_month_repeaters_find_a_month_repeated_past_the_integer_range():
     months = [dt.date(2026, 5, 1)] * 5 + [dt.date(2024, 2, 1)]
     frame = pl.LazyFrame({"customer_id": ["C1"] * 5 + ["C2"], "period": months})
     assert month_repeaters(frame).collect()["customer_id"].to_list() == ["C1"]
+
+
+def test_rejects_in_chinese_have_chinese_headers_and_table_names():
+    from powercrm.io.usable import localized_rejects
+
+    rejects = pl.DataFrame({"table": ["billing"], "row": [8], "customer_id": ["C1"], "reason": ["kwh='abc'"]})
+    assert localized_rejects(rejects, "en").equals(rejects)
+    assert localized_rejects(rejects, "zh").rows(named=True) == [{"表": "电费账单", "行号": 8, "户号": "C1", "原因": "kwh='abc'"}]

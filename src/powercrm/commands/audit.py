@@ -32,6 +32,7 @@ from powercrm.commands.common import (
 )
 from powercrm.config import load_config
 from powercrm.errors import UsageError
+from powercrm.io.usable import localized_rejects
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
 if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
@@ -193,7 +194,10 @@ def audit(
         sheet="稽查问题" if lang == "zh" else "findings",
     )
     if rejects is not None:
-        write_table(rejected_rows(dataset, result), str(rejects), encoding=output_encoding, sheet="rejects")
+        write_table(
+            localized_rejects(rejected_rows(dataset, result), lang), str(rejects), encoding=output_encoding,
+            sheet="拒绝行" if lang == "zh" else "rejects",
+        )
     if report is not None:
         source = str(data) if data is not None else ", ".join(str(t.source) for t in dataset.tables.values())
         if report.suffix.lower() == ".xlsx":

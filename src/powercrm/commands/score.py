@@ -37,6 +37,7 @@ from powercrm.commands.common import (
 from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.schema import TABLES
+from powercrm.io.usable import localized_rejects
 from powercrm.io.writers import STDOUT, check_writable, write_table
 from powercrm.score import ScoreRun, run_score, summary
 from powercrm.segment.labels import CREDIT_GRADES_ZH, CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
@@ -200,7 +201,7 @@ def score(
         number_formats=NUMBER_FORMATS if lang == "en" else {HEADERS_ZH[k]: v for k, v in NUMBER_FORMATS.items()},
     )
     if rejects is not None:
-        write_table(run.rejects, str(rejects), encoding=output_encoding, sheet="rejects")
+        write_table(localized_rejects(run.rejects, lang), str(rejects), encoding=output_encoding, sheet="拒绝行" if lang == "zh" else "rejects")
     if chart is not None:
         from powercrm.chart.value_matrix import plot_value_matrix
 

@@ -15,8 +15,19 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
+from powercrm.io.schema import TABLES
 
 REJECT_SCHEMA = {"table": pl.String, "row": pl.Int64, "customer_id": pl.String, "reason": pl.String}
+REJECT_HEADERS_ZH = {"table": "表", "row": "行号", "customer_id": "户号", "reason": "原因"}
+
+
+def localized_rejects(rejects: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Rejected rows with Chinese headers and table names for `--lang zh` (the reason stays as written:
+    it quotes the column and the cell)."""
+    if lang != "zh":
+        return rejects
+    names = {name: table.zh[0] for name, table in TABLES.items()}
+    return rejects.with_columns(pl.col("table").replace(names)).rename(REJECT_HEADERS_ZH)
 _REASON = "_reason"
 
 
