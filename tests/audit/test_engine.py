@@ -132,3 +132,20 @@ class TestConfig:
         path.write_text('[audit.A05]\nseverity = "urgent"\n', encoding="utf-8")
         with pytest.raises(ConfigError, match="audit.A05.severity = 'urgent'"):
             load_config(path)
+
+
+def test_u10_findings_come_in_rank_order_within_their_severity():
+    from powercrm.audit.engine import _sorted
+
+    findings = pl.LazyFrame(
+        {
+            "rule": ["U10", "U10", "U10", "A02"],
+            "severity": ["medium", "high", "medium", "low"],
+            "customer_id": ["C1", "C2", "C3", "C9"],
+            "line_id": [None] * 4,
+            "area_id": [None] * 4,
+            "period": [None] * 4,
+            "value": [51.0, 80.0, 60.0, 1.0],
+        }
+    )
+    assert _sorted(findings).collect()["customer_id"].to_list() == ["C9", "C2", "C3", "C1"]

@@ -60,10 +60,13 @@ def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> 
 
 
 def _sorted(findings: pl.LazyFrame) -> pl.LazyFrame:
+    """By rule and severity; U10's suspects by score, highest first (the inspection list), the rest by
+    customer, line, area and period."""
     order = {r: i for i, r in enumerate(RULES)}
     return findings.sort(
         pl.col("rule").replace_strict(order, return_dtype=pl.Int32),
         pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32),
+        pl.when(pl.col("rule") == "U10").then(-pl.col("value")),
         "customer_id",
         "line_id",
         "area_id",
