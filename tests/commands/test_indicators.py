@@ -104,3 +104,9 @@ def test_help_has_examples(runner):
     result = runner.invoke(app, ["indicators", "--help"])
     assert result.exit_code == 0
     assert "Examples" in result.output and "--period-end" in result.output
+
+
+def test_chinese_headers_with_lang_zh(runner, dataset):
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", "-", "--lang", "zh", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("户号,B11")

@@ -15,6 +15,7 @@ from powercrm.commands.common import (
     EncodingOpt,
     EventsOpt,
     JsonOpt,
+    LangOpt,
     LoadIntervalOpt,
     LoadOpt,
     QuietOpt,
@@ -32,6 +33,7 @@ from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResu
 from powercrm.indicators.windows import format_period
 from powercrm.io.writers import STDOUT, check_writable, write_table
 from powercrm.score import latest_billed, scoring_tables
+from powercrm.segment.localize import HEADERS_ZH
 
 NUMBER_FORMATS = {"x_B11": "#,##0", "x_B12": "#,##0.00", "x_B42": "#,##0"}
 
@@ -44,6 +46,7 @@ def indicators(
     period_end: Annotated[
         str | None, typer.Option("--period-end", help="Last month of every window, YYYY-MM (default: the latest billing period).")
     ] = None,
+    lang: LangOpt = "en",
     output_encoding: Annotated[
         str, typer.Option("--output-encoding", help="CSV file encoding: utf-8-sig (BOM, for Excel), utf-8 or gb18030.")
     ] = "utf-8-sig",
@@ -92,7 +95,11 @@ def indicators(
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
-    write_table(collected.select(OUTPUT_COLUMNS), output, encoding=output_encoding, sheet="indicators", number_formats=NUMBER_FORMATS)
+    headers = {c: HEADERS_ZH.get(c, c) for c in OUTPUT_COLUMNS} if lang == "zh" else {c: c for c in OUTPUT_COLUMNS}
+    write_table(
+        collected.select(OUTPUT_COLUMNS).rename(headers), output, encoding=output_encoding,
+        sheet="指标" if lang == "zh" else "indicators", number_formats={headers[c]: f for c, f in NUMBER_FORMATS.items()},
+    )
 
     windows = result.windows
     nulls = null_counts(collected)
