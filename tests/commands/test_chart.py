@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -62,3 +64,13 @@ def test_svg_and_html_charts_are_the_same_bytes_on_a_rerun(runner, data, tmp_pat
         assert first.read_bytes() == second.read_bytes()
     page = (tmp_path / "a.html").read_text(encoding="utf-8")
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "<body" in page
+
+
+def test_json_line(runner, data, tmp_path):
+    scores = tmp_path / "s.csv"
+    assert run(runner, "score", data, "-o", scores, "-q").exit_code == 0
+    result = run(runner, "chart", scores, "-o", tmp_path / "vm.png", "--json")
+    assert result.exit_code == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert (line["ok"], line["customers"], line["origin"], line["moved"]) == (True, 3, [1.761, 1.099], 0)
+    assert sum(line["segments"].values()) == 3

@@ -9,14 +9,14 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from powercrm.commands.common import ConfigOpt, LangOpt, QuietOpt, stderr_console
+from powercrm.commands.common import ConfigOpt, JsonOpt, LangOpt, QuietOpt, print_json, stderr_console
 from powercrm.commands.score import parse_origin
 from powercrm.config import load_config
 from powercrm.errors import InputError
 from powercrm.io.writers import check_writable
 from powercrm.segment.labels import SEGMENTS_ZH
 from powercrm.segment.localize import HEADERS_ZH
-from powercrm.segment.value import CURRENT, POTENTIAL, sample_origin, segment_expr
+from powercrm.segment.value import CURRENT, POTENTIAL, SEGMENTS, sample_origin, segment_expr
 
 _NEEDED = (CURRENT, POTENTIAL, "segment")
 
@@ -66,6 +66,7 @@ def chart(
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for Chinese labels.")] = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Draw the value matrix: current vs potential value, the origin's cross lines, quadrant names and counts.
 
@@ -96,6 +97,15 @@ def chart(
     drawn = frame.with_columns(segment_expr(center).alias("segment"))
     moved = drawn.select((pl.col("segment") != frame.get_column("segment")).sum()).item()
     plot_value_matrix(drawn, center, output, lang=lang, font=font)
+    if json_out:
+        segments = dict(drawn.group_by("segment").len().iter_rows())
+        print_json(
+            {
+                "ok": True, "output": str(output), "customers": frame.height, "origin": list(center),
+                "segments": {s: segments.get(s, 0) for s in SEGMENTS}, "moved": moved,
+            }
+        )
+        return
     console = stderr_console(quiet)
     if moved:
         console.print(
