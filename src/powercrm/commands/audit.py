@@ -141,14 +141,9 @@ def audit(
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Audit the dataset: archive quality (A01–A09), consumption and billing (U01–U09), theft
-    suspicion (U10, a ranked inspection list) and line loss (L01).
+    """Audit the dataset: archive quality (A01–A09), consumption and billing (U01–U09), theft suspicion (U10, a ranked inspection list) and line loss (L01).
 
-    Writes one row per finding: rule, severity, customer or line/area, period, value, threshold,
-    message in Chinese and English, evidence. A summary (findings per rule and severity, worst
-    lines, top suspects, rows in / used / rejected per table) goes to stderr. Thresholds and
-    severities are in the \\[audit] section of the config (`powercrm init`). Unusable rows
-    (unreadable values, orphans, repeated keys) are left out, counted and written with --rejects.
+    Writes one row per finding: rule, severity, customer or line/area, period, value, threshold, message in Chinese and English, evidence. A summary (findings per rule and severity, worst lines, top suspects, rows in / used / rejected per table) goes to stderr. Thresholds and severities are in the \\[audit] section of the config (`powercrm init`). Unusable rows (unreadable values, orphans, repeated keys) are left out, counted and written with --rejects.
 
     Examples:
 

@@ -70,10 +70,7 @@ def chart(
 ) -> None:
     """Draw the value matrix: current vs potential value, the origin's cross lines, quadrant names and counts.
 
-    Points are coloured and counted by their quadrant at the origin drawn: --origin, else [scoring].origin
-    of --config, else the mean of each axis (as score uses). A note says how many customers that puts in
-    another quadrant than the file's segment column. Above 20,000 customers the points become a density
-    (hexbin) so a province's data stays readable.
+    Points are coloured and counted by their quadrant at the origin drawn: --origin, else \\[scoring] origin of --config, else the mean of each axis (as score uses). A note says how many customers that puts in another quadrant than the file's segment column. Above 20,000 customers the points become a density (hexbin) so a province's data stays readable.
 
     Examples:
 
