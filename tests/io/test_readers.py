@@ -740,6 +740,26 @@ def test_hive_partitioned_parquet_directory(tmp_path, by):
     assert sorted(typed(t)[ROW].to_list()) == [1, 2, 3, 4, 5]
 
 
+def test_rows_of_a_directory_table_are_located_in_their_part_file(tmp_path):
+    """Rows count across the parts in the order they are read (by path); a problem names the part and the row in it."""
+    for year, n in (("2025", 3), ("2023", 2), ("2024", 1)):
+        (tmp_path / "billing" / f"year={year}").mkdir(parents=True)
+        pl.DataFrame({"户号": [f"C{i}" for i in range(n)], "账期": [f"{year}-01"] * n, "有功电量": [1.0] * n}).write_parquet(
+            tmp_path / "billing" / f"year={year}" / "part.parquet"
+        )
+    t = read_table(BILLING, tmp_path / "billing")
+    file, row = t.located()
+    got = t.lf.select(ROW, "period", file.alias("file"), row.alias("in_file")).collect()
+    assert got.rows() == [
+        (1, D(2023, 1, 1), str(tmp_path / "billing" / "year=2023" / "part.parquet"), 1),
+        (2, D(2023, 1, 1), str(tmp_path / "billing" / "year=2023" / "part.parquet"), 2),
+        (3, D(2024, 1, 1), str(tmp_path / "billing" / "year=2024" / "part.parquet"), 1),
+        (4, D(2025, 1, 1), str(tmp_path / "billing" / "year=2025" / "part.parquet"), 1),
+        (5, D(2025, 1, 1), str(tmp_path / "billing" / "year=2025" / "part.parquet"), 2),
+        (6, D(2025, 1, 1), str(tmp_path / "billing" / "year=2025" / "part.parquet"), 3),
+    ]
+
+
 @pytest.mark.parametrize(
     ("later", "message"),
     [({"户号": ["C2"], "账期": ["2025-01"], "有功电量": ["N/A"]}, "'有功电量': Float64 in year=2024/part.parquet, String in year=2025/part.parquet"),

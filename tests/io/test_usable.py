@@ -260,6 +260,8 @@ def test_month_repeaters_find_a_month_repeated_past_the_integer_range():
 def test_rejects_in_chinese_have_chinese_headers_and_table_names():
     from powercrm.io.usable import localized_rejects
 
-    rejects = pl.DataFrame({"table": ["billing"], "row": [8], "customer_id": ["C1"], "reason": ["kwh='abc'"]})
+    rejects = pl.DataFrame({"table": ["billing"], "file": ["b.csv"], "row": [8], "customer_id": ["C1"], "reason": ["kwh='abc'"]})
     assert localized_rejects(rejects, "en").equals(rejects)
-    assert localized_rejects(rejects, "zh").rows(named=True) == [{"表": "电费账单", "行号": 8, "户号": "C1", "原因": "kwh='abc'"}]
+    assert localized_rejects(rejects, "zh").rows(named=True) == [
+        {"表": "电费账单", "文件": "b.csv", "行号": 8, "户号": "C1", "原因": "kwh='abc'"}
+    ]

@@ -167,7 +167,7 @@ def test_problems_are_json_serialisable(make_dataset):
     p = only(problems_of(make_dataset(billing=billing)), "unparsable")
     assert json.loads(json.dumps(p.as_dict())) == {
         "severity": "error", "table": "billing", "column": "kwh", "check": "unparsable",
-        "message": "unparsable number", "count": 1, "rows": [7], "example": "x",
+        "message": "unparsable number", "count": 1, "rows": [7], "example": "x", "files": [],
     }
 
 
@@ -213,3 +213,18 @@ def test_billing_whose_every_row_is_an_orphan_is_an_error(make_dataset):
     p = only(problems, "all_orphans")
     assert (p.severity, p.table) == (Severity.ERROR, "billing") and "lost leading zeros" in p.message
     assert only(problems, "orphan").severity is Severity.WARNING
+
+
+def test_a_directory_table_names_the_part_file_and_the_row_in_it(make_dataset):
+    import polars as pl
+
+    data = make_dataset()
+    (data / "billing.csv").unlink()
+    for year, kwh in (("2023", ["1", "2"]), ("2024", ["3", "N/A"])):
+        (data / "billing" / f"year={year}").mkdir(parents=True)
+        pl.DataFrame({"户号": ["0033001234", "0033001235"], "账期": [f"{year}-01"] * 2, "有功电量": kwh}).write_parquet(
+            data / "billing" / f"year={year}" / "part.parquet"
+        )
+    p = only(problems_of(data), "unparsable")
+    assert (p.rows, p.files) == ([2], ["year=2024/part.parquet"])
+    assert p.line() == "error: billing.kwh: unparsable number in 1 row (year=2024/part.parquet row 2: 'N/A')"

@@ -70,10 +70,22 @@ class LoadedTable:
     title_lines: int = 0
     # Excel only: the sheet read
     sheet: str | None = None
+    # a directory table only: (part file relative to the directory, its first row) in the order rows are read
+    parts: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.table.name
+
+    def located(self) -> tuple[pl.Expr, pl.Expr]:
+        """The file holding each row and the row's number in it: the table's file and `_row`, or for a
+        directory table the part file and the row within it (`_row` counts across the parts)."""
+        if not self.parts:
+            return pl.lit(str(self.source)), pl.col(ROW)
+        starts = pl.lit(pl.Series([first for _, first in self.parts], dtype=pl.Int64))
+        part = starts.search_sorted(pl.col(ROW), side="right").cast(pl.Int64) - 1
+        files = pl.lit(pl.Series([str(self.source / name) for name, _ in self.parts]))
+        return files.gather(part), pl.col(ROW) - starts.gather(part) + 1
 
     def bad_value(self, column: str) -> pl.Expr:
         """True where a cell of `column` held a value that could not be read."""
@@ -530,9 +542,10 @@ def read_table(
     suffix = path.suffix.lower()
     enc = delim = text_file = sheet = None
     title_lines = 0
+    parts: list[tuple[str, int]] = []
     if path.is_dir() or suffix in (".parquet", ".pq"):
         if path.is_dir():
-            _check_parts(path)
+            parts = _check_parts(path)
         try:
             lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
             lf.collect_schema()
@@ -603,7 +616,9 @@ def read_table(
     if table.name == "supply" and not ({"line_id", "area_id"} & present):
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
-    return LoadedTable(table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet)
+    return LoadedTable(
+        table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts
+    )
 
 
 def _numeric_months(
@@ -645,12 +660,14 @@ def _blank_text(path: Path) -> bool:
     return not path.read_bytes().replace(codecs.BOM_UTF8, b"").strip()
 
 
-def _check_parts(directory: Path) -> None:
+def _check_parts(directory: Path) -> list[tuple[str, int]]:
     """The Parquet files of a directory table agree on their columns and types (read from their footers);
-    otherwise the scan fails mid-run with the library's words and no file named."""
-    parts = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".pq"))
+    otherwise the scan fails mid-run with the library's words and no file named. Returns each part (its
+    path in the directory) and its first row, counted across the parts in the order polars reads them
+    (by path), so a problem can name the file and the row within it."""
+    parts = sorted((p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".pq")), key=str)
     if not parts:
-        return
+        return []
     try:
         schemas = {p: pl.read_parquet_schema(p) for p in parts}
     except Exception as exc:  # noqa: BLE001 - a corrupt part raises whatever pyarrow/polars raise
@@ -665,6 +682,13 @@ def _check_parts(directory: Path) -> None:
                     f"{directory}: its files disagree on column {name!r}: {what(expected)} in {first.relative_to(directory)}, "
                     f"{what(schema)} in {part.relative_to(directory)}; write every part with the same columns and types"
                 )
+    import pyarrow.parquet as pq
+
+    located, first_row = [], 1
+    for part in parts:
+        located.append((str(part.relative_to(directory)), first_row))
+        first_row += pq.read_metadata(part).num_rows
+    return located
 
 
 def find_table_file(directory: Path, table: Table) -> Path | None:

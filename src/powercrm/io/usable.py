@@ -17,8 +17,9 @@ import polars as pl
 from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import TABLES
 
-REJECT_SCHEMA = {"table": pl.String, "row": pl.Int64, "customer_id": pl.String, "reason": pl.String}
-REJECT_HEADERS_ZH = {"table": "表", "row": "行号", "customer_id": "户号", "reason": "原因"}
+# `file` and `row` locate the row: the table's file, or the part file of a directory table, and the row in it
+REJECT_SCHEMA = {"table": pl.String, "file": pl.String, "row": pl.Int64, "customer_id": pl.String, "reason": pl.String}
+REJECT_HEADERS_ZH = {"table": "表", "file": "文件", "row": "行号", "customer_id": "户号", "reason": "原因"}
 
 
 def localized_rejects(rejects: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -239,10 +240,12 @@ def usable_tables(dataset: Dataset) -> UsableTables:
         lf = _with_reason(t, known)
         tables[t.name] = lf.filter(pl.col(_REASON).is_null()).drop(_REASON, *[f"_raw_{c}" for c in t.fallible])
         customer_id = pl.col("customer_id") if "customer_id" in t.lf.collect_schema() else pl.lit(None, pl.String)
+        file, row = t.located()
         rejects.append(
             lf.filter(pl.col(_REASON).is_not_null()).select(
                 table=pl.lit(t.name),
-                row=pl.col(ROW),
+                file=file,
+                row=row,
                 customer_id=customer_id,
                 reason=pl.col(_REASON),
             )

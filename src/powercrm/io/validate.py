@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 import polars as pl
 
@@ -35,6 +36,8 @@ class Problem:
     count: int = 0
     rows: list[int] = field(default_factory=list)
     example: str | None = None
+    # a directory table: the part file of each row in `rows` (which then count within their file)
+    files: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -42,14 +45,25 @@ class Problem:
     def line(self) -> str:
         """The problem as one line: `billing.kwh: unparsable number in 1 row (row 7: 'abc')`."""
         where = f"{self.table}.{self.column}" if self.column else self.table
-        rows = ", ".join(map(str, self.rows))
+        rows = "; ".join(_rows_by_file(self.files, self.rows)) if self.files else ", ".join(map(str, self.rows))
         more = ", …" if self.count > len(self.rows) else ""
-        detail = f" (row{'s' if len(self.rows) > 1 else ''} {rows}{more}" if self.rows else ""
+        detail = f" ({'' if self.files else 'row' + ('s' if len(self.rows) > 1 else '') + ' '}{rows}{more}" if self.rows else ""
         if detail and self.example is not None:
             detail += f": {self.example!r}"
         detail += ")" if detail else ""
         counted = f" in {self.count} row{'s' if self.count != 1 else ''}" if self.count else ""
         return f"{self.severity}: {where}: {self.message}{counted}{detail}"
+
+
+def _rows_by_file(files: list[str], rows: list[int]) -> list[str]:
+    """`year=2025/part.parquet rows 5, 8` per run of rows in one file, in order."""
+    runs: list[tuple[str, list[int]]] = []
+    for f, r in zip(files, rows, strict=True):
+        if runs and runs[-1][0] == f:
+            runs[-1][1].append(r)
+        else:
+            runs.append((f, [r]))
+    return [f"{f} row{'s' if len(rs) > 1 else ''} {', '.join(map(str, rs))}" for f, rs in runs]
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,17 @@ def _unusable_tables(dataset: Dataset, scopes: list[_Scope], counts: list[pl.Dat
     return problems
 
 
+def _first_failing(scope: _Scope, check: _Check) -> pl.LazyFrame:
+    """The first rows failing a check: `_row`, the file and the row in it (`LoadedTable.located`), the example."""
+    file, in_file = scope.table.located()
+    example = (check.example if check.example is not None else pl.lit(None)).cast(pl.String)
+    return (
+        scope.rows.filter(check.condition)
+        .select(pl.col(ROW), file.alias("_file"), in_file.alias("_in_file"), example.alias("_example"))
+        .head(MAX_ROWS_SHOWN)
+    )
+
+
 def validate(dataset: Dataset) -> list[Problem]:
     """Every structural and row problem of the dataset, errors first.
 
@@ -191,17 +216,12 @@ def validate(dataset: Dataset) -> list[Problem]:
     ]
     failed = [(s, c, int(n[f"n{i}"].item())) for s, n in zip(scopes, counts, strict=True) for i, c in enumerate(s.checks) if n[f"n{i}"].item()]
     problems += _unusable_tables(dataset, scopes, counts)
-    firsts = pl.collect_all(
-        [
-            s.rows.filter(c.condition)
-            .select(pl.col(ROW), (c.example if c.example is not None else pl.lit(None)).cast(pl.String).alias("_example"))
-            .head(MAX_ROWS_SHOWN)
-            for s, c, _ in failed
-        ],
-        engine="streaming",
-    )
+    firsts = pl.collect_all([_first_failing(s, c) for s, c, _ in failed], engine="streaming")
     for (s, c, n), first in zip(failed, firsts, strict=True):
         example = first["_example"][0] if first.height else None
-        problems.append(Problem(c.severity, s.table.name, c.column, c.check, c.message, n, first[ROW].to_list(), example))
+        # a directory table's rows are named by part file and the row within it
+        files = [str(Path(f).relative_to(s.table.source)) for f in first["_file"]] if s.table.parts else []
+        rows = first["_in_file" if s.table.parts else ROW].to_list()
+        problems.append(Problem(c.severity, s.table.name, c.column, c.check, c.message, n, rows, example, files))
     problems.sort(key=lambda p: p.severity != Severity.ERROR)
     return problems
