@@ -33,3 +33,14 @@ def test_shares_are_null_when_the_total_is_not_positive():
     frame = pl.DataFrame({"kwh": [0.0, 0.0, None], "total": [0.0, 0.0, 0.0]})
     assert frame.select(energy_share(pl.col("kwh"), pl.col("total"))).to_series().to_list() == [None, None, None]
     assert frame.select(transmission_share(pl.col("kwh"), pl.col("total"))).to_series().to_list() == [None, None, None]
+
+
+def test_shares_are_true_divisions_in_the_in_memory_engine():
+    """Joined as a one-row total, the in-memory engine divided through the reciprocal: 45638/123375604 came
+    out as 0.0003699110563219613 where the division is 0.00036991105632196137 (and indicators' streaming
+    engine gave the latter)."""
+    customers = pl.LazyFrame({"x": [45638.0, 34833.0, 996.0, 1400.0]})
+    total = pl.LazyFrame({"t": [123375604.0]})
+    for engine in ("in-memory", "streaming"):
+        shares = customers.join(total, how="cross").select(energy_share(pl.col("x"), pl.col("t"))).collect(engine=engine)
+        assert shares.to_series().to_list() == [x / 123375604.0 for x in (45638.0, 34833.0, 996.0, 1400.0)]

@@ -17,10 +17,12 @@ import math
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from powercrm.errors import DataError, InputError
 from powercrm.indicators import AUX_COLUMNS, OUTPUT_COLUMNS, IndicatorConfig, compute_indicators, null_counts
-from powercrm.indicators.pipeline import customer_local, global_stage
+from powercrm.indicators.pipeline import _order_free_sum, customer_local, global_stage
 from tests.indicators.frames import month, table
 
 CUSTOMERS = table(
@@ -305,3 +307,15 @@ def test_customer_local_stage_of_one_customer_does_not_see_the_others():
 def test_global_stage_output_is_lazy_until_the_caller_collects():
     local = customer_local(tables(), IndicatorConfig(), dt.date(2024, 12, 1)).lazy()
     assert isinstance(global_stage(local, IndicatorConfig()), pl.LazyFrame)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1, max_size=30), data=st.data())
+def test_share_totals_do_not_depend_on_the_order_of_customers(values, data):
+    """0.1 + 0.2 + 0.3 is 0.6000000000000001, 0.3 + 0.2 + 0.1 is 0.6: score and indicators, which order
+    customers differently, gave B12 totals one bit apart."""
+    shuffled = data.draw(st.permutations(values))
+    total = pl.select(_order_free_sum(pl.lit(pl.Series(values, dtype=pl.Float64)))).item()
+    assert total == pl.select(_order_free_sum(pl.lit(pl.Series(shuffled, dtype=pl.Float64)))).item()
+    assert total == pytest.approx(math.fsum(values), rel=1e-12)
+    assert pl.select(_order_free_sum(pl.lit(pl.Series([0.3, 0.2, 0.1])))).item() == pl.select(_order_free_sum(pl.lit(pl.Series([0.1, 0.2, 0.3])))).item()

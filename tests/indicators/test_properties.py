@@ -74,9 +74,9 @@ def indicators(customers: list[dict], bills: list[dict], load: list[dict]) -> pl
 @given(customers=customer_rows, bills=bill_rows, load=load_rows, data=st.data())
 def test_permuting_input_rows_does_not_change_results(customers, bills, load, data):
     shuffled = [data.draw(st.permutations(rows)) for rows in (customers, bills, load)]
-    # Sums of whole numbers are exact in any order, but the B12 estimate kWh × unit fee (e.g. × 0.15)
-    # is not whole, and its total may round differently in the last bit with another order: rel_tol.
-    assert_frame_equal(indicators(customers, bills, load), indicators(*shuffled), check_exact=False, rel_tol=1e-12, abs_tol=0)
+    # exactly: the share totals are added smallest first whatever the order (the B12 estimate kWh × unit
+    # fee is not whole, and its total rounded differently in the last bit with another order)
+    assert_frame_equal(indicators(customers, bills, load), indicators(*shuffled), check_exact=True)
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,8 +8,11 @@ from powercrm.indicators.config import FeeBand
 
 
 def _share(x: pl.Expr, total: pl.Expr) -> pl.Expr:
-    """x / total over scored customers; null when the total is not positive."""
-    return pl.when(total > 0).then(x / total)
+    """x / total over scored customers; null when the total is not positive. Divided element by element
+    (`total + x * 0` is a column as long as x; x is a finite sum): polars's in-memory engine divides by a
+    broadcast total through its reciprocal, one rounding more, so score's B11 differed from indicators'
+    in the last digit and 1400/2000 printed as 0.7000000000000001."""
+    return pl.when(total > 0).then(x / (total + x * 0.0))
 
 
 def energy_share(kwh_current: pl.Expr, total: pl.Expr) -> pl.Expr:

@@ -328,6 +328,13 @@ def _collect_local(
     return local, rows_seen
 
 
+def _order_free_sum(values: pl.Expr) -> pl.Expr:
+    """The sum of `values` added smallest first, so the same customers give the same bits in whatever order
+    they arrive (score and indicators order them differently: B12's total was 11638629.0 in one and
+    11638629.000000002 in the other). A running sum, as polars drops a sort before `sum()`."""
+    return values.drop_nulls().sort().cum_sum().last()
+
+
 def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
     """Stage 2 (over all scored customers): share totals, M, and every indicator; OUTPUT + AUX columns.
 
@@ -343,10 +350,10 @@ def global_stage(local: pl.LazyFrame, cfg: IndicatorConfig) -> pl.LazyFrame:
     fee_given = pl.col("transmission_fee_current").is_not_null().any()
     totals = local.select(
         fee_given=fee_given,
-        kwh_total=pl.col("kwh_current").sum(),
+        kwh_total=_order_free_sum(pl.col("kwh_current")),
         cost_total=pl.when(fee_given)
-        .then(pl.col("transmission_fee_current").sum())
-        .otherwise(pl.col("transmission_cost_by_voltage").sum()),
+        .then(_order_free_sum(pl.col("transmission_fee_current")))
+        .otherwise(_order_free_sum(pl.col("transmission_cost_by_voltage"))),
         **{M_COLUMN: m},
     )
     with_x = local.join(totals, how="cross", maintain_order="left").with_columns(
