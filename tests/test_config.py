@@ -93,6 +93,7 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[scoring]\nbogus = 1\n", "scoring.bogus = 1"),
         ("colour = \"red\"\n", "colour = 'red'"),
         ("[credit]\ngrade_cut_points = [60, 75, 90]\n", "credit.grade_cut_points = [60, 75, 90]"),
+        ("[credit]\ngrade_cut_points = [190, 75, 60]\n", "credit scores run from 0 to 100"),
         ("[scoring]\nvalue_grade_shares = [0.5, 0.5, 0.5, 0.5]\n", "scoring.value_grade_shares"),
         ("[columns.aliases.bills]\n\"本月电量\" = \"kwh\"\n", "columns.aliases"),
         ("[columns.aliases.billing]\n\"本月电量\" = \"kwhh\"\n", "kwhh"),

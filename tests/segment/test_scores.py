@@ -118,3 +118,13 @@ def test_assign_scores_adds_every_score_column():
 def test_bad_config_is_rejected(bad):
     with pytest.raises(ValueError):
         ScoringConfig(**bad)
+
+
+def test_a_partial_thresholds_table_keeps_the_default_cut_points_for_the_others():
+    """`thresholds = { B11 = [...] }` alone crashed with KeyError 'B12' in the middle of a run."""
+    from powercrm.segment.config import DEFAULT_THRESHOLDS
+
+    cfg = ScoringConfig(method="thresholds", thresholds={"B11": [0.05, 0.1, 0.2, 0.3]})
+    assert cfg.thresholds["B11"] == [0.05, 0.1, 0.2, 0.3]
+    assert all(cfg.thresholds[i] == list(DEFAULT_THRESHOLDS) for i in cfg.thresholds if i != "B11")
+    assert len(cfg.thresholds) == 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -75,8 +77,13 @@ class IndicatorConfig(BaseModel):
                 raise ValueError(f"band {i + 1} has no fee")
             if "below_kv" in band and "up_to_kv" in band:
                 raise ValueError(f"band {i + 1} has both below_kv and up_to_kv; give one")
+            if not (math.isfinite(band["fee"]) and band["fee"] >= 0):
+                raise ValueError(f"band {i + 1}: fee {band['fee']} is not a non-negative number (元/kWh)")
         if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
-            raise ValueError("only the last band, and it always, is open (no below_kv or up_to_kv)")
+            raise ValueError(
+                "every band but the last needs below_kv or up_to_kv, and the last needs neither (it takes every "
+                f"higher voltage); got {['open' if b is None else b for b in bounds]}"
+            )
         if any(b <= a for a, b in zip(bounds[:-2], bounds[1:-1])):
             raise ValueError(f"band bounds must increase, got {bounds[:-1]}")
         return value

@@ -11,6 +11,9 @@ from powercrm.ahp.hierarchy import HIERARCHY as CRITERIA
 from powercrm.ahp.hierarchy import INDICATORS
 
 
+DEFAULT_THRESHOLDS = (0.2, 0.4, 0.6, 0.8)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -28,7 +31,7 @@ class ScoringConfig(_Section):
         description="per indicator: higher (higher is better) or lower (ranked on -value)",
     )
     thresholds: dict[str, list[float]] = Field(
-        default_factory=lambda: {i: [0.2, 0.4, 0.6, 0.8] for i in INDICATORS},
+        default_factory=lambda: {i: list(DEFAULT_THRESHOLDS) for i in INDICATORS},
         description="method = thresholds: four increasing cut points per indicator; score = 1 + number of cut points <= value",
     )
     current_axis: list[str] = Field(["B1", "B2"], description="criteria summed into current value (x axis)")
@@ -53,10 +56,12 @@ class ScoringConfig(_Section):
     @field_validator("thresholds")
     @classmethod
     def _four_increasing(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        """Four cut points per indicator; an indicator the table leaves out keeps the default ones (as a
+        partial `direction` keeps "higher")."""
         for key, cuts in value.items():
             if len(cuts) != 4 or any(b < a for a, b in zip(cuts, cuts[1:])):
                 raise ValueError(f"{key}: expected four non-decreasing cut points, got {cuts}")
-        return value
+        return {i: value.get(i, list(DEFAULT_THRESHOLDS)) for i in INDICATORS}
 
     @field_validator("current_axis", "potential_axis")
     @classmethod
@@ -111,4 +116,12 @@ class CreditConfig(_Section):
     def _three_decreasing(cls, value: list[float]) -> list[float]:
         if len(value) != 3 or any(b > a for a, b in zip(value, value[1:])):
             raise ValueError(f"expected three non-increasing cut points, got {value}")
+        return value
+
+    @field_validator("grade_cut_points")
+    @classmethod
+    def _reachable(cls, value: list[float]) -> list[float]:
+        """The credit score runs from 0 to 100 (SPEC §6): a cut point outside it makes a grade unreachable."""
+        if any(not 0 <= v <= 100 for v in value):
+            raise ValueError(f"credit scores run from 0 to 100, so cut points must too; got {value}")
         return value
