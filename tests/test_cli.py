@@ -159,3 +159,17 @@ def test_json_lines_never_hold_nan(capsys):
 
     print_json({"origin": (float("nan"), 1.0), "m": float("inf"), "rows": {"x": [float("-inf")]}})
     assert json.loads(capsys.readouterr().out) == {"origin": [None, 1.0], "m": None, "rows": {"x": [None]}}
+
+
+def test_a_bug_ends_in_one_line_and_the_json_line_not_a_traceback(runner, monkeypatch, make_dataset, tmp_path):
+    """A partial thresholds table once raised KeyError('B12') mid-run: the user saw 40 lines of traceback."""
+    import powercrm.commands.score as score_command
+
+    def broken(*args, **kwargs):
+        raise KeyError("B12")
+
+    monkeypatch.setattr(score_command, "run_score", broken)
+    result = runner.invoke(app, ["score", str(make_dataset()), "-o", str(tmp_path / "s.csv"), "--json"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["error: internal error, please report it: KeyError: 'B12' (POWERCRM_DEBUG=1 shows where)"]
+    assert json.loads(result.stdout)["exit_code"] == 1

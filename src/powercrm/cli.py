@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from typer.exceptions import TyperException
 
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
@@ -70,6 +71,10 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", 1)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # the command's own exit code, or the parser's error: main() reports those
+        except Exception as exc:  # noqa: BLE001 - a bug must still end in one line and the --json line, not a traceback
+            fail(f"internal error, please report it: {type(exc).__name__}: {exc} (POWERCRM_DEBUG=1 shows where)", 1)
 
     return wrapper
 
