@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -214,3 +215,19 @@ def test_help_has_examples_and_the_config_section(run):
     text = " ".join(result.stdout.split())
     assert "[weights] use" in text
     assert "powercrm weights --matrix experts.json --method saaty" in text
+
+
+def test_the_weights_table_is_written_with_o(run, tmp_path):
+    out = tmp_path / "weights.csv"
+    result = run("-o", str(out))
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out)
+    assert table.columns == ["criterion", "criterion_weight", "indicator", "local_weight", "global_weight", "published", "difference"]
+    assert table["global_weight"].sum() == pytest.approx(1.0)
+    assert table.filter(pl.col("indicator") == "B11")["global_weight"].item() == pytest.approx(0.3666667 * 0.7, rel=1e-6)
+    piped = run("-o", "-")
+    assert piped.stdout.startswith("criterion,criterion_weight,indicator") and len(piped.stdout.splitlines()) == 9
+
+
+def test_json_says_ok(run):
+    assert json.loads(run("--json").stdout)["ok"] is True

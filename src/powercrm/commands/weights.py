@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.cells import cell_len
 from rich.console import Console
@@ -19,6 +20,7 @@ from powercrm.ahp.matrix_file import MatrixSet, SingleMatrix, load_matrix_file
 from powercrm.commands.common import ConfigOpt, JsonOpt, print_json, stderr_console
 from powercrm.config import load_config
 from powercrm.errors import UsageError
+from powercrm.io.writers import STDOUT, check_writable, write_table
 
 # Published weights have 3 decimals: a smaller difference is rounding, not a discrepancy.
 PUBLISHED_ROUNDING = 0.0005
@@ -58,6 +60,10 @@ def weights(
     matrix: MatrixOpt = None,
     method: MethodOpt = None,
     a: AOpt = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Also write the weights table: .csv, .parquet, .xlsx, or - for CSV on stdout (then nothing else goes there)."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     r"""Show the AHP weights: criteria, indicators, global weights and the consistency of every matrix.
@@ -77,7 +83,11 @@ def weights(
         powercrm weights --matrix experts.json --method saaty
 
         powercrm weights --matrix criteria.csv
+
+        powercrm weights -o weights.xlsx
     """
+    if output is not None:
+        check_writable(output)
     cfg = load_config(config).weights
     method = method or cfg.method
     if a is not None and method == "saaty":
@@ -87,7 +97,10 @@ def weights(
         _check_a(a, len(loaded.matrix), f"matrix of {loaded.source}")
         single = weigh_matrix(loaded.matrix, loaded.labels, str(loaded.source), method, a, cfg.tolerance)
         _warn(single)
-        _show_single(single, method, json_out)
+        if output is not None:
+            write_table(pl.DataFrame({"label": single.labels, "weight": single.weights}), output, sheet="weights")
+        if output != STDOUT:
+            _show_single(single, method, json_out)
         return
     _check_a(a, len(HIERARCHY), "criteria matrix")
     criteria_matrix, matrices, source = cfg.criteria_matrix, cfg.matrices, "the config"
@@ -98,7 +111,30 @@ def weights(
         source = str(loaded.source) if whole else f"{loaded.source} and the config"
     result = compose(criteria_matrix, matrices, method, a if a is not None else cfg.a, cfg.tolerance)
     _warn(result.criteria, *result.groups.values())
-    _show_hierarchy(result, cfg, source, json_out)
+    if output is not None:
+        write_table(_weights_table(result, cfg), output, sheet="weights")
+    if output != STDOUT:
+        _show_hierarchy(result, cfg, source, json_out)
+
+
+def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame:
+    """One row per indicator: its criterion and the criterion's weight, local and global weight, the published
+    global weight and the difference (the numbers of the terminal table, unrounded)."""
+    published = cfg.published
+    return pl.DataFrame(
+        [
+            {
+                "criterion": row.criterion,
+                "criterion_weight": row.criterion_weight,
+                "indicator": row.indicator,
+                "local_weight": row.local_weight,
+                "global_weight": row.global_weight,
+                "published": published[row.indicator],
+                "difference": row.global_weight - published[row.indicator],
+            }
+            for row in result.indicators
+        ]
+    )
 
 
 def _check_a(a: float | None, n: int, what: str) -> None:
@@ -202,6 +238,7 @@ def _show_hierarchy(result: HierarchyWeights, cfg: WeightsConfig, source: str, j
         published = cfg.published
         print_json(
             {
+                "ok": True,
                 "method": result.method,
                 "a": result.a,
                 "matrices_from": source,
@@ -220,7 +257,7 @@ def _show_hierarchy(result: HierarchyWeights, cfg: WeightsConfig, source: str, j
 
 def _show_single(judgment: MatrixWeights, method: Method, json_out: bool) -> None:
     if json_out:
-        print_json({"method": method, "matrix": judgment.model_dump()})
+        print_json({"ok": True, "method": method, "matrix": judgment.model_dump()})
         return
     sections = [
         _Section(
