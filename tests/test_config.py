@@ -94,6 +94,8 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("colour = \"red\"\n", "colour = 'red'"),
         ("[credit]\ngrade_cut_points = [60, 75, 90]\n", "credit.grade_cut_points = [60, 75, 90]"),
         ("[credit]\ngrade_cut_points = [190, 75, 60]\n", "credit scores run from 0 to 100"),
+        ("[weights]\na = inf\n", "weights.a = inf: Input should be a finite number"),
+        ("[audit.U02]\ndrop_ratio = nan\n", "finite"),
         ("[scoring]\nvalue_grade_shares = [0.5, 0.5, 0.5, 0.5]\n", "scoring.value_grade_shares"),
         ("[columns.aliases.bills]\n\"本月电量\" = \"kwh\"\n", "columns.aliases"),
         ("[columns.aliases.billing]\n\"本月电量\" = \"kwhh\"\n", "kwhh"),

@@ -27,7 +27,7 @@ CONFIG_FILE = "powercrm.toml"
 class ColumnsConfig(BaseModel):
     """Extra header spellings per table: `[columns.billing]` `"本月电量" = "kwh"`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     aliases: dict[str, dict[str, str]] = Field(
         default_factory=dict,
@@ -47,7 +47,7 @@ class ColumnsConfig(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     columns: ColumnsConfig = Field(default_factory=ColumnsConfig, description="column aliases")
     indicators: IndicatorConfig = Field(default_factory=IndicatorConfig, description="indicators B11-B42: windows, piecewise breakpoints, M, unit fees (SPEC §3)")

@@ -70,3 +70,9 @@ def test_written_file_is_accepted_by_validate(runner, tmp_path, make_dataset):
     assert runner.invoke(app, ["init", str(config)]).exit_code == 0
     result = runner.invoke(app, ["validate", str(make_dataset()), "--config", str(config)])
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_config_file_not_named_toml_is_refused(runner, tmp_path):
+    result = runner.invoke(app, ["init", str(tmp_path / "a.json")])
+    assert result.exit_code == 2 and "name the file .toml" in result.stderr
+    assert not (tmp_path / "a.json").exists()

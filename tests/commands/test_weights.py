@@ -231,3 +231,14 @@ def test_the_weights_table_is_written_with_o(run, tmp_path):
 
 def test_json_says_ok(run):
     assert json.loads(run("--json").stdout)["ok"] is True
+
+
+def test_an_infinite_a_is_a_usage_error(run):
+    result = run("--a", "inf")
+    assert result.exit_code == 2 and "finite" in result.stderr
+
+
+def test_a_matrix_csv_with_full_width_commas(run, tmp_path):
+    result = run("--matrix", write(tmp_path, "fw.csv", "0.5，0.7\n0.3，0.5\n"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matrix"]["weights"] == pytest.approx([0.7, 0.3])

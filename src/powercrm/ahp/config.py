@@ -41,7 +41,7 @@ def _invalid(exc: PowercrmError) -> PydanticCustomError:
 class WeightsConfig(BaseModel):
     """The `[weights]` table. Fields are validated in order: the matrix validators read method and tolerance."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     method: Method = Field(
         default="fuzzy",

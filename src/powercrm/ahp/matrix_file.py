@@ -142,7 +142,8 @@ def _split_labels(rows: list[list[str]]) -> tuple[list[str] | None, list[list[st
 
 
 def _single_from_csv(path: Path, method: Method, tolerance: float) -> SingleMatrix:
-    text = _read_text(path)
+    # full-width commas and semicolons (a Chinese input method) separate cells as their ASCII forms do
+    text = _read_text(path).replace("，", ",").replace("；", ";")
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

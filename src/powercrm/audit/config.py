@@ -35,7 +35,7 @@ def _check_band(value: list[float]) -> list[float]:
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     enabled: bool = Field(True, description="run this rule when --rules does not name the rules to run")
 
@@ -233,7 +233,7 @@ class L01Config(_Rule):
 
 
 class AuditConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     summary_rows: int = Field(10, ge=1, description="rows in the summary's top lists (lines by loss rate, theft suspects)")
     A01: A01Config = Field(default_factory=A01Config, description="A01 required archive field missing or blank")

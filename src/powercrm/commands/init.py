@@ -29,6 +29,8 @@ def init(
         powercrm init config/2025.toml --force
     """
     target = path / CONFIG_FILE if path.is_dir() else path
+    if target.suffix.lower() != ".toml":
+        raise UsageError(f"{target}: the config is TOML; name the file .toml (e.g. {target.with_suffix('.toml').name})")
     if target.exists() and not force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
     with atomic_path(target) as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -138,6 +139,8 @@ def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame
 
 
 def _check_a(a: float | None, n: int, what: str) -> None:
+    if a is not None and not math.isfinite(a):
+        raise UsageError(f"--a {a:g}: Lü's a must be a finite number (as a grows every weight tends to 1/n)")
     if a is not None and not a >= min_a(n):
         raise UsageError(f"--a {a:g} is below (n − 1)/2 = {min_a(n):g} of the {n}×{n} {what}; Lü's weights need a ≥ (n − 1)/2")
 

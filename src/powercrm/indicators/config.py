@@ -15,7 +15,7 @@ from powercrm.indicators.windows import parse_period
 class FeeBand(TypedDict, total=False):
     """One voltage band of the B12 unit fee: `below_kv` (exclusive) or `up_to_kv` (inclusive) bound, or neither (open)."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[misc]
 
     below_kv: float
     up_to_kv: float
@@ -37,7 +37,7 @@ def band_bound(band: FeeBand) -> float | None:
 
 
 class IndicatorConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     period_end: str | None = Field(
         None, description="last month E of every window, YYYY-MM; unset = the latest period in billing"

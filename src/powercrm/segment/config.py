@@ -15,7 +15,7 @@ DEFAULT_THRESHOLDS = (0.2, 0.4, 0.6, 0.8)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class ScoringConfig(_Section):
