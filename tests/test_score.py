@@ -197,3 +197,11 @@ def test_billing_whose_every_row_is_unreadable_says_so_not_orphans(make_dataset)
     billing = [[cid, period, "3,12", due] for cid, period, _, due in BILLING_ROWS]  # decimal commas: no kWh read
     with pytest.raises(DataError, match=r"no billing row could be read \(each has an unreadable or blank customer_id, period or kwh\)"):
         run_score(load_dataset(make_dataset(billing=billing)), Config())
+
+
+def test_a_criterion_on_neither_axis_is_noted(tmp_path):
+    """current_axis = ["B1"], potential_axis = ["B3", "B4"]: B2's weight silently dropped out of both values."""
+    cfg = Config()
+    cfg.scoring.current_axis = ["B1"]
+    run = run_score(load_dataset(write_dataset(tmp_path)), cfg)
+    assert any(n.startswith("criterion B2 is on neither value axis") and "0.300" in n for n in run.notes)

@@ -13,6 +13,7 @@ from functools import cached_property
 import polars as pl
 
 from powercrm.ahp.config import global_weights
+from powercrm.ahp.hierarchy import HIERARCHY as CRITERIA
 from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
@@ -94,7 +95,12 @@ def run_score(
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
-    notes = (*dataset.reading_notes(), *archive_notes, *indicators.notes)
+    unplaced = [
+        f"criterion {c} is on neither value axis ([scoring] current_axis, potential_axis): its weight "
+        f"{sum(weights[i] for i in CRITERIA[c]):.3f} counts in neither value"
+        for c in cfg.scoring.unplaced_criteria()
+    ]
+    notes = (*dataset.reading_notes(), *archive_notes, *indicators.notes, *unplaced)
     return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
 
 

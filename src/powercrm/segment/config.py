@@ -92,6 +92,10 @@ class ScoringConfig(_Section):
             raise ValueError(f"expected two non-negative shares (A, B) summing to at most 1, got {value}")
         return value
 
+    def unplaced_criteria(self) -> list[str]:
+        """Criteria on neither value axis: their indicators are scored but count in neither value."""
+        return [c for c in CRITERIA if c not in self.current_axis and c not in self.potential_axis]
+
     @model_validator(mode="after")
     def _axes_disjoint(self) -> "ScoringConfig":
         both = set(self.current_axis) & set(self.potential_axis)
