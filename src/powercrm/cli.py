@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as parser_errors  # typer vendors click; the parser's errors live here
 from typer.exceptions import TyperException
 
 from powercrm import __version__
@@ -101,8 +102,6 @@ for _command, _panel in COMMANDS:
 def _usage_error(exc: Exception, argv: list[str]) -> int:
     """A command-line error caught by the parser (an unknown option, `--lang fr`) as one line, and as the
     `--json` line when asked for, like every other error (typer draws a five-line box); its exit code."""
-    from typer._click import exceptions as parser_errors  # typer vendors click; its errors live here
-
     if isinstance(exc, parser_errors.NoArgsIsHelpError) and exc.ctx is not None:
         typer.echo(exc.ctx.get_help())
         return 2
@@ -119,8 +118,6 @@ def _usage_error(exc: Exception, argv: list[str]) -> int:
 
 def main() -> None:
     """Console-script entry point."""
-    from typer._click import exceptions as parser_errors
-
     if hasattr(signal, "SIGPIPE"):
         # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -13,7 +13,6 @@ from rich.table import Table
 from powercrm.commands.common import (
     BillingOpt,
     ConfigOpt,
-    check_outputs,
     CustomersOpt,
     DataArg,
     EncodingOpt,
@@ -25,6 +24,7 @@ from powercrm.commands.common import (
     QuietOpt,
     Stopwatch,
     SupplyOpt,
+    check_outputs,
     open_dataset,
     print_json,
     print_rows,

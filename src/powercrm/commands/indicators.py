@@ -9,7 +9,6 @@ import typer
 from powercrm.commands.common import (
     BillingOpt,
     ConfigOpt,
-    check_outputs,
     CustomersOpt,
     DataArg,
     EncodingOpt,
@@ -21,6 +20,7 @@ from powercrm.commands.common import (
     QuietOpt,
     Stopwatch,
     SupplyOpt,
+    check_outputs,
     m_text,
     open_dataset,
     set_period_end,
