@@ -5,23 +5,8 @@ from __future__ import annotations
 import json
 
 import polars as pl
-import pytest
-from typer.testing import CliRunner
 
 from powercrm.cli import app
-from tests.test_score import write_dataset
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-@pytest.fixture
-def data(tmp_path):
-    root = tmp_path / "data"
-    root.mkdir()
-    return write_dataset(root)
 
 
 def run(runner, *args):

@@ -9,23 +9,9 @@ import sys
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
 from powercrm.cli import app
 from powercrm.segment.pipeline import output_columns
-from tests.test_score import write_dataset
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-@pytest.fixture
-def data(tmp_path):
-    root = tmp_path / "data"
-    root.mkdir()
-    return write_dataset(root)
 
 
 def score(runner, *args):
