@@ -326,3 +326,13 @@ def test_check_writable_names_what_is_wrong_with_the_path(tmp_path):
         check_writable(tmp_path)
     with pytest.raises(InputError, match="cannot write in the directory /proc"):
         check_writable("/proc/m.png", table=False)
+
+
+def test_xlsx_is_the_same_bytes_under_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764720000")
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_table(FRAME, first)
+    write_table(FRAME, second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as z:
+        assert "2025-12-03T00:00:00Z" in z.read("docProps/core.xml").decode()

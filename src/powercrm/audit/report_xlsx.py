@@ -17,7 +17,7 @@ from powercrm.audit.finding import FAMILIES, RULES
 from powercrm.audit.labels import FAMILIES_ZH, HEADERS_ZH, localize
 from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS
 from powercrm.errors import UsageError
-from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width
+from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, stamp_workbook
 
 NUMBER_FORMATS = {
     "value": "#,##0.00##",
@@ -95,6 +95,7 @@ def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang
     titles = TITLES[lang]
     with atomic_path(path) as tmp:
         with xlsxwriter.Workbook(tmp) as workbook:
+            stamp_workbook(workbook)
             formats = {
                 "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
                 "title": workbook.add_format({"bold": True, "font_size": 12}),

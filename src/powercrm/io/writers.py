@@ -7,6 +7,7 @@ directory and renamed on success, so a failed run leaves no half-written output.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -124,6 +125,14 @@ def _write_csv(data: pl.DataFrame, path: Path, encoding: str) -> None:
         fh.write(data.write_csv())
 
 
+def stamp_workbook(workbook) -> None:
+    """Date an xlsxwriter workbook by SOURCE_DATE_EPOCH when set (the reproducible-builds convention), so a
+    CI job comparing outputs byte for byte gets the same file from the same data; else xlsxwriter's now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        workbook.set_properties({"created": dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)})
+
+
 def write_xlsx(
     path: Path,
     sheets: Mapping[str, pl.DataFrame],
@@ -134,6 +143,7 @@ def write_xlsx(
 
     number_formats = number_formats or {}
     with xlsxwriter.Workbook(path) as workbook:
+        stamp_workbook(workbook)
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": False})
         for name, df in sheets.items():
             if df.height > XLSX_MAX_ROWS:
