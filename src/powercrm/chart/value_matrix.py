@@ -67,24 +67,23 @@ def _figure(scores: pl.DataFrame, origin: tuple[float, float], lang: str):
     else:
         for seg in SEGMENTS:
             part = scores.filter(pl.col("segment") == seg)
-            ax.scatter(part[CURRENT], part[POTENTIAL], s=12, alpha=0.6, color=COLOURS[seg], label=text[seg], linewidths=0)
-        ax.legend(loc="lower right", fontsize=9, frameon=True)
+            ax.scatter(part[CURRENT], part[POTENTIAL], s=12, alpha=0.6, color=COLOURS[seg], linewidths=0)
     ox, oy = origin
     ax.axvline(ox, color="black", lw=1, ls="--")
     ax.axhline(oy, color="black", lw=1, ls="--")
-    counts = dict(scores.group_by("segment").len().iter_rows())
+    # a band above and below the data (and the origin) holds the quadrant names, so no label hides a point
     x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    corners = {
-        "key": ((ox + x1) / 2, (oy + y1) / 2),
-        "develop": ((x0 + ox) / 2, (oy + y1) / 2),
-        "maintain": ((ox + x1) / 2, (y0 + oy) / 2),
-        "low_value": ((x0 + ox) / 2, (y0 + oy) / 2),
-    }
+    low, high = min(float(y.min()), oy), max(float(y.max()), oy)
+    band = 0.22 * (high - low or 1.0)
+    ax.set_ylim(low - band, high + band)
+    ax.set_xlim(min(x0, ox), max(x1, ox))
+    counts = dict(scores.group_by("segment").len().iter_rows())
+    corners = {"key": (0.98, 0.98), "develop": (0.02, 0.98), "maintain": (0.98, 0.02), "low_value": (0.02, 0.02)}
     for seg, (cx, cy) in corners.items():
         n = counts.get(seg, 0)
         ax.text(
-            cx, cy, f"{text[seg]}\n{n:,} {text['customers']}", ha="center", va="center", fontsize=13,
+            cx, cy, f"{text[seg]}  {n:,} {text['customers']}", transform=ax.transAxes, fontsize=12,
+            ha="right" if cx > 0.5 else "left", va="top" if cy > 0.5 else "bottom",
             color=COLOURS[seg], bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": COLOURS[seg]},
         )
     ax.annotate(f"{text['origin']} ({ox:.3f}, {oy:.3f})", (ox, oy), xytext=(6, 6), textcoords="offset points", fontsize=9)
