@@ -11,7 +11,7 @@ import polars as pl
 from powercrm.audit.compare import above, below
 from powercrm.audit.config import AuditConfig, U02Config
 from powercrm.audit.data import CUSTOMER, AuditData, lag
-from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, rule
+from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, num_past, rule
 
 RUN = "_run"
 
@@ -137,11 +137,11 @@ def above_physical_maximum(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         threshold=limit,
         message_zh=fmt(
             "电量{} kWh超过合同容量{} kVA满负荷运行{}小时的上限{} kWh（倍率或互感器变比错误？）",
-            num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours), num(limit),
+            num_past(pl.col("kwh"), limit), num(pl.col("contract_capacity_kva")), num(hours), num(limit),
         ),
         message_en=fmt(
             "{} kWh exceeds {} kWh, the contract capacity {} kVA running flat out for {} hours (multiplier or CT ratio error?)",
-            num(pl.col("kwh")), num(limit), num(pl.col("contract_capacity_kva")), num(hours),
+            num_past(pl.col("kwh"), limit), num(limit), num(pl.col("contract_capacity_kva")), num(hours),
         ),
         evidence=fmt("kwh={}; contract_capacity_kva={}; hours={}", num(pl.col("kwh")), num(pl.col("contract_capacity_kva")), num(hours)),
     )
@@ -160,10 +160,10 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("max_load_kw"),
         threshold=limit,
-        message_zh=fmt("最大负荷{} kW超过合同容量{} kVA，疑似私自增容", num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva"))),
+        message_zh=fmt("最大负荷{} kW超过合同容量{} kVA，疑似私自增容", num_past(pl.col("max_load_kw"), limit), num(pl.col("contract_capacity_kva"))),
         message_en=fmt(
             "maximum load {} kW exceeds contract capacity {} kVA (private capacity increase?)",
-            num(pl.col("max_load_kw")), num(pl.col("contract_capacity_kva")),
+            num_past(pl.col("max_load_kw"), limit), num(pl.col("contract_capacity_kva")),
         ),
         evidence=fmt("max_load_kw={}; avg_load_kw={}; contract_capacity_kva={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")).fill_null(""), num(pl.col("contract_capacity_kva"))),
     )
@@ -186,8 +186,8 @@ def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         period=pl.col("period"),
         value=pl.col("_pf"),
         threshold=pl.col("pf_standard"),
-        message_zh=fmt("月功率因数{}低于考核标准{}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
-        message_en=fmt("monthly power factor {} below the standard {}", num(pl.col("_pf"), 3), num(pl.col("pf_standard"), 2)),
+        message_zh=fmt("月功率因数{}低于考核标准{}", num_past(pl.col("_pf"), pl.col("pf_standard"), 3), num(pl.col("pf_standard"), 2)),
+        message_en=fmt("monthly power factor {} below the standard {}", num_past(pl.col("_pf"), pl.col("pf_standard"), 3), num(pl.col("pf_standard"), 2)),
         evidence=fmt("kwh={}; kvarh={}", num(kwh), num(kvarh)),
     )
 
@@ -278,10 +278,10 @@ def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         threshold=pl.when(unbilled).then(None).when(below(price, low)).then(low).otherwise(high),
         message_zh=pl.when(unbilled)
         .then(fmt("有功电量{} kWh但应收电费为零或空", num(kwh)))
-        .otherwise(fmt("电价{}元/kWh不在{}–{}元/kWh之间", num(price, 3), num(low), num(high))),
+        .otherwise(fmt("电价{}元/kWh不在{}–{}元/kWh之间", num_past(price, pl.when(below(price, low)).then(low).otherwise(high), 3), num(low), num(high))),
         message_en=pl.when(unbilled)
         .then(fmt("{} kWh with zero or missing amount_due", num(kwh)))
-        .otherwise(fmt("unit price {} 元/kWh outside {}–{} 元/kWh", num(price, 3), num(low), num(high))),
+        .otherwise(fmt("unit price {} 元/kWh outside {}–{} 元/kWh", num_past(price, pl.when(below(price, low)).then(low).otherwise(high), 3), num(low), num(high))),
         evidence=fmt("kwh={}; amount_due={}; customer_class={}", num(kwh), num(due).fill_null(""), pl.col("customer_class").fill_null("")),
     )
 
@@ -312,7 +312,7 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         ),
         evidence=fmt("first={}; last={}; months={}; owed={}", month_text(pl.col("first")), month_text(pl.col("last")), "months", num(pl.col("owed"))),
     )
-    over = paid - due
+    over = (paid - due).round(2)  # fen: 1.01 元, not 1.009999999999998
     overpaid = findings(
         data.archive(data.months.filter(above(over, c.overpayment_yuan))),
         "U08",

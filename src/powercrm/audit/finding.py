@@ -130,6 +130,15 @@ def num(e: pl.Expr, decimals: int = 2) -> pl.Expr:
     return pl.when(rounded == rounded.round(0)).then(whole).otherwise(text)
 
 
+def num_past(value: pl.Expr, limit: pl.Expr, decimals: int = 2) -> pl.Expr:
+    """`value` as message text beside the `limit` it is past: `decimals` decimals, more (up to 6) where
+    those would print it equal to the limit ("power factor 0.9 below the standard 0.9" for 0.89976)."""
+    text = num(value, 6)
+    for d in (decimals + 2, decimals):
+        text = pl.when(value.round(d) != limit.round(d)).then(num(value, d)).otherwise(text)
+    return text
+
+
 def fmt(template: str, *args: pl.Expr | str) -> pl.Expr:
     """`pl.format` built from `concat_str` (null when an argument is null).
 
@@ -151,6 +160,11 @@ def fmt(template: str, *args: pl.Expr | str) -> pl.Expr:
 def pct(e: pl.Expr, decimals: int = 1) -> pl.Expr:
     """A share as percent text: 0.0834 → `8.3%`."""
     return fmt("{}%", num(e * 100, decimals))
+
+
+def pct_past(rate: pl.Expr, limit: pl.Expr, decimals: int = 1) -> pl.Expr:
+    """`rate` as percent text beside the `limit` it is past, precise enough to differ from it (`num_past`)."""
+    return fmt("{}%", num_past(rate * 100, limit * 100, decimals))
 
 
 def num_text(value: float) -> str:

@@ -14,7 +14,7 @@ import polars as pl
 from powercrm.audit.compare import above, below
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.data import CUSTOMER, AuditData, sum_or_null
-from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, rule
+from powercrm.audit.finding import empty_findings, findings, fmt, num, pct, pct_past, rule
 
 _MONTHS = 2**16  # above every month index (year·12 + month − 1) of years before 5461
 
@@ -128,12 +128,12 @@ def loss_rate(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         value=rate,
         threshold=pl.when(too_high).then(high).otherwise(pl.lit(c.min_loss_rate)),
         message_zh=pl.when(too_high)
-        .then(fmt("{}线损率{}高于{}", where_zh, pct(rate), pct(high)))
-        .otherwise(fmt("{}线损率{}低于{}（用户挂接线路错误或计量错误？）", where_zh, pct(rate), pct(pl.lit(c.min_loss_rate)))),
+        .then(fmt("{}线损率{}高于{}", where_zh, pct_past(rate, high), pct(high)))
+        .otherwise(fmt("{}线损率{}低于{}（用户挂接线路错误或计量错误？）", where_zh, pct_past(rate, pl.lit(c.min_loss_rate)), pct(pl.lit(c.min_loss_rate)))),
         message_en=pl.when(too_high)
-        .then(fmt("{} loss rate {} above {}", where_en, pct(rate), pct(high)))
+        .then(fmt("{} loss rate {} above {}", where_en, pct_past(rate, high), pct(high)))
         .otherwise(
-            fmt("{} loss rate {} below {} (customers on the wrong line, or a metering error?)", where_en, pct(rate), pct(pl.lit(c.min_loss_rate)))
+            fmt("{} loss rate {} below {} (customers on the wrong line, or a metering error?)", where_en, pct_past(rate, pl.lit(c.min_loss_rate)), pct(pl.lit(c.min_loss_rate)))
         ),
         evidence=fmt(
             "supplied_kwh={}; billed_kwh={}; customers={}; voltage_kv={}",
