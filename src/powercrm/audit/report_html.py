@@ -36,7 +36,7 @@ TEXT = {
         "findings": "Findings",
         "summary": "Findings per rule and severity",
         "lines": "Lines and areas by flagged months and worst monthly loss rate",
-        "suspects": "Theft inspection list",
+        "suspects": "Theft inspection list (score at least {min_score:g})",
         "notes": "Checks not made",
         "per_rule": "Findings by rule",
         "shown": "first {shown:,} of {total:,} findings; the findings file has them all",
@@ -50,8 +50,8 @@ TEXT = {
         "rules": "稽查规则",
         "findings": "问题数",
         "summary": "各规则问题数（按严重程度）",
-        "lines": "线损异常的线路与台区（按异常月数和最差月线损率）",
-        "suspects": "窃电嫌疑检查清单",
+        "lines": "各线路与台区的线损（按异常月数和最差月线损率）",
+        "suspects": "窃电嫌疑检查清单（得分不低于{min_score:g}）",
         "notes": "未检查的项目",
         "per_rule": "各规则问题明细",
         "shown": "仅显示前{shown:,}条，共{total:,}条；完整清单见问题明细文件",
@@ -78,6 +78,8 @@ def _number(value: object, percent: bool = False) -> str:
         return f"{value:.1%}" if percent else f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m")  # every date of the report is a month (period, worst month, onset)
     return str(value)
 
 
@@ -129,9 +131,14 @@ def html_report(
         parts += [f"<h2>{html.escape(text['lines'])}</h2>", charts.loss_chart(lines, bounds, chart_lang) or ""]
         parts.append(_table(lines, LINE_COLUMNS, lang, percent=("loss_rate", "worst_loss_rate")))
     if "U10" in result.rules:
-        suspects = top_suspects(result, max(cfg.summary_rows, 20))
-        parts += [f"<h2>{html.escape(text['suspects'])}</h2>", charts.suspects_chart(suspects, cfg.U10.min_score, chart_lang) or ""]
-        parts.append(_table(suspects, SUSPECT_COLUMNS, lang, percent=("drop", "zero_share")))
+        suspects = top_suspects(result, max(cfg.summary_rows, 20), cfg.U10.min_score)
+        title = text["suspects"].format(min_score=cfg.U10.min_score)
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        if suspects.height:
+            parts.append(charts.suspects_chart(suspects, cfg.U10.min_score, chart_lang) or "")
+            parts.append(_table(suspects, SUSPECT_COLUMNS, lang, percent=("drop", "zero_share")))
+        else:
+            parts.append(f"<p>{html.escape(text['none'])}</p>")
     if result.notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
         parts.append(f"<h2>{html.escape(text['notes'])}</h2><ul>{items}</ul>")

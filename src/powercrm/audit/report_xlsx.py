@@ -31,11 +31,14 @@ NUMBER_FORMATS = {
     "zero_share": "0.0%",
     "volatility_ratio": "0.00",
     "reactive_ratio": "0.00",
+    "worst_month": "yyyy-mm",
+    "onset": "yyyy-mm",
+    "voltage_kv": "General",
 }
 TITLES = {
     "en": {"summary": "summary", "counts": "Findings per rule and severity", "lines": "Lines and areas by flagged months and worst monthly loss rate",
-           "suspects": "Theft inspection list (top)", "notes": "Checks not made"},
-    "zh": {"summary": "汇总", "counts": "各规则问题数", "lines": "线损异常的线路与台区", "suspects": "窃电嫌疑检查清单（前列）",
+           "suspects": "Theft inspection list (score at least {min_score:g})", "notes": "Checks not made"},
+    "zh": {"summary": "汇总", "counts": "各规则问题数", "lines": "各线路与台区的线损（按异常月数和最差月线损率）", "suspects": "窃电嫌疑检查清单（得分不低于{min_score:g}）",
            "notes": "未检查的项目"},
 }
 MAX_WIDTH = 60
@@ -107,8 +110,9 @@ def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang
                 summary.title(titles["lines"])
                 summary.block(top_lines(result, cfg.summary_rows, (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)).select(LINE_COLUMNS), lang)
             if "U10" in result.rules:
-                summary.title(titles["suspects"])
-                summary.block(top_suspects(result, cfg.summary_rows).select(SUSPECT_COLUMNS), lang)
+                # the customers the U10 findings list (at least min_score), as the terminal shows them
+                summary.title(titles["suspects"].format(min_score=cfg.U10.min_score))
+                summary.block(top_suspects(result, cfg.summary_rows, cfg.U10.min_score).select(SUSPECT_COLUMNS), lang)
             if result.notes:
                 summary.title(titles["notes"])
                 summary.block(pl.DataFrame({"note": result.notes}), lang)
