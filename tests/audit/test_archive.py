@@ -206,6 +206,7 @@ def test_a09_important_customers_supply(tmp_path):
         ("C2", "high", 2.0, "important customer (level1) without backup power and dual supply"),
         ("C3", "medium", 1.0, "important customer (special) without dual supply"),
     ]
+    assert found(result, "message_zh") == [("重要客户（一级）无自备应急电源和双回路供电",), ("重要客户（特级）无双回路供电",)]
 
 
 def test_archive_rules_skip_cancelled_customers(tmp_path):

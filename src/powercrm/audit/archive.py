@@ -12,7 +12,7 @@ from powercrm.audit.data import AuditData
 from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text, rule
 from powercrm.audit.idcheck import birth_date, phone_valid, resident_id_check_char, resident_id_valid, uscc_check_char, uscc_valid
 from powercrm.io.readers import raw_name
-from powercrm.io.schema import zh_header
+from powercrm.io.schema import IMPORTANCE, zh_header
 
 _CT_RATIO = r"(?i)^\s*(\d+(?:\.\d+)?)\s*(?:[/:：／]\s*(\d+(?:\.\d+)?))?\s*A?\s*$"
 
@@ -277,7 +277,7 @@ def important_customer_supply(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame
         "A09",
         pl.when(missing == 2).then(pl.lit(cfg.A09.severity)).otherwise(pl.lit(cfg.A09.severity_one_missing)),
         value=missing.cast(pl.Float64),
-        message_zh=fmt("重要客户（{}）无{}", pl.col("importance"), zh),
+        message_zh=fmt("重要客户（{}）无{}", pl.col("importance").replace({code: names[0] for code, names in IMPORTANCE.items()}), zh),
         message_en=fmt("important customer ({}) without {}", pl.col("importance"), en),
         evidence=fmt("importance={}; backup_power={}; dual_supply={}", pl.col("importance"), pl.col("backup_power").cast(pl.String).fill_null(""), pl.col("dual_supply").cast(pl.String).fill_null("")),
     )

@@ -82,16 +82,24 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             console.print(f"{row[0]:<5}" + "".join(f"{n:>8,}" for n in row[2:]) + f"  {row[1]}", markup=False)
         console.print(f"{info['findings']:,} " + ("条稽查问题" if zh else "findings"), markup=False)
     if info["top_lines"]:
-        console.print("线损异常：" if zh else "line loss (flagged months, worst month, all months):", markup=False)
+        console.print("线损（异常月数、最差月、全部月份）：" if zh else "line loss (flagged months, worst month, all months):", markup=False)
         for line in info["top_lines"]:
-            where = f"area {line['area_id']}" if line["level"] == "area" else f"line {line['line_id']}"
+            area = line["level"] == "area"
+            where = (f"台区 {line['area_id']}" if area else f"线路 {line['line_id']}") if zh else (f"area {line['area_id']}" if area else f"line {line['line_id']}")
             overall = "" if line["loss_rate"] is None else f"{line['loss_rate']:.1%}"
             worst = f"{line['worst_month']} {line['worst_loss_rate']:.1%}" if line["worst_loss_rate"] is not None else ""
-            console.print(f"  {where}: {line['flagged_months']} flagged; worst {worst}; all months {overall}", markup=False)
+            if zh:
+                console.print(f"  {where}：异常{line['flagged_months']}个月；最差 {worst}；全部月份 {overall}", markup=False)
+            else:
+                console.print(f"  {where}: {line['flagged_months']} flagged; worst {worst}; all months {overall}", markup=False)
     if info["top_suspects"]:
         console.print("窃电嫌疑：" if zh else "top theft suspects:", markup=False)
         for s in info["top_suspects"]:
-            console.print(f"  #{s['rank']} {s['customer_id']} (line {s['line_id'] or '-'}, area {s['area_id'] or '-'}): {s['score']:.1f}", markup=False)
+            line_id, area_id = s["line_id"] or "-", s["area_id"] or "-"
+            if zh:
+                console.print(f"  第{s['rank']}名 {s['customer_id']}（线路 {line_id}，台区 {area_id}）：{s['score']:.1f}分", markup=False)
+            else:
+                console.print(f"  #{s['rank']} {s['customer_id']} (line {line_id}, area {area_id}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
         console.print(f"note: {note}", markup=False)
     print_rows(console, info["rows"])
