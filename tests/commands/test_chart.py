@@ -59,3 +59,9 @@ def test_json_line(runner, data, tmp_path):
     line = json.loads(result.stdout)
     assert (line["ok"], line["customers"], line["origin"], line["moved"]) == (True, 3, [1.761, 1.099], 0)
     assert sum(line["segments"].values()) == 3
+
+
+def test_an_empty_scores_file_is_one_line(runner, tmp_path):
+    (tmp_path / "s.csv").write_bytes(b"")
+    result = run(runner, "chart", tmp_path / "s.csv", "-o", tmp_path / "vm.png")
+    assert result.exit_code == 1 and result.stderr.strip() == f"error: {tmp_path / 's.csv'}: the file is empty"

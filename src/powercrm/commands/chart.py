@@ -33,6 +33,8 @@ def read_scores(path: Path) -> pl.DataFrame:
     """The value columns of a scores file (.csv, .parquet or .xlsx; English or Chinese headers and labels)."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
