@@ -45,3 +45,11 @@ def test_axis_split_is_configurable():
 def test_sample_origin_is_the_rounded_mean():
     frame = pl.DataFrame({CURRENT: [1.0, 2.0, 2.0], POTENTIAL: [1.0, 1.0, 2.0]})
     assert sample_origin(frame) == (1.666667, 1.333333)
+
+
+def test_at_origin_places_customers_and_counts_the_moved():
+    from powercrm.segment.value import at_origin
+
+    frame = pl.DataFrame({"current_value": [1.0, 3.0, 3.0], "potential_value": [1.0, 3.0, 1.0], "segment": ["key", "key", "maintain"]})
+    placed, moved = at_origin(frame, (2.0, 2.0))
+    assert placed["segment"].to_list() == ["low_value", "key", "maintain"] and moved == 1

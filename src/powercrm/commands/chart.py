@@ -16,7 +16,7 @@ from powercrm.errors import InputError
 from powercrm.io.writers import check_writable
 from powercrm.segment.labels import SEGMENTS_ZH
 from powercrm.segment.localize import HEADERS_ZH
-from powercrm.segment.value import CURRENT, POTENTIAL, SEGMENTS, sample_origin, segment_expr
+from powercrm.segment.value import CURRENT, POTENTIAL, SEGMENTS, at_origin, sample_origin
 
 _NEEDED = (CURRENT, POTENTIAL, "segment")
 
@@ -91,10 +91,7 @@ def chart(
         raise InputError(f"{scores}: no customers with values to plot")
     fixed = parse_origin(origin) or (tuple(cfg_origin) if (cfg_origin := load_config(config).scoring.origin) else None)
     center = fixed or sample_origin(frame)
-    # points are coloured and counted by the quadrant they fall in at the origin drawn, so the chart never
-    # contradicts its own cross lines; the file's segments may come from another origin
-    drawn = frame.with_columns(segment_expr(center).alias("segment"))
-    moved = drawn.select((pl.col("segment") != frame.get_column("segment")).sum()).item()
+    drawn, moved = at_origin(frame, center)
     plot_value_matrix(drawn, center, output, lang=lang, font=font)
     if json_out:
         segments = dict(drawn.group_by("segment").len().iter_rows())

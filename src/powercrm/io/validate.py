@@ -47,7 +47,8 @@ class Problem:
         where = f"{self.table}.{self.column}" if self.column else self.table
         rows = "; ".join(_rows_by_file(self.files, self.rows)) if self.files else ", ".join(map(str, self.rows))
         more = ", …" if self.count > len(self.rows) else ""
-        detail = f" ({'' if self.files else 'row' + ('s' if len(self.rows) > 1 else '') + ' '}{rows}{more}" if self.rows else ""
+        label = "" if self.files else ("rows " if len(self.rows) > 1 else "row ")  # files name their own rows
+        detail = f" ({label}{rows}{more}" if self.rows else ""
         if detail and self.example is not None:
             detail += f": {self.example!r}"
         detail += ")" if detail else ""

@@ -45,3 +45,12 @@ def segment_expr(origin: tuple[float, float]) -> pl.Expr:
         .then(pl.lit("maintain"))
         .otherwise(pl.lit("low_value"))
     )
+
+
+def at_origin(frame: pl.DataFrame, origin: tuple[float, float]) -> tuple[pl.DataFrame, int]:
+    """`frame` (current and potential value, a segment column) with each customer's segment at `origin`, and
+    how many customers that moves from the segment the frame held (scored with another origin): a chart
+    colours its points by the quadrant they fall in at the cross lines it draws."""
+    placed = frame.with_columns(segment_expr(origin).alias("segment"))
+    moved = placed.select((pl.col("segment") != frame.get_column("segment")).sum()).item()
+    return placed, int(moved or 0)
