@@ -55,6 +55,7 @@ def test_offsets_count_from_the_first_cell_holding_a_value(tmp_path):
         '<row r="5"><c r="E5" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>',
     )
     assert xlsx.sheet_details(path, "Sheet1").unsaved == [(2, 1, "#DIV/0!")]
+    assert xlsx.sheet_details(path, "Sheet1").first_row == 3
 
 
 def test_an_error_cell_past_the_first_mebibyte_of_the_sheet_is_found(tmp_path):

@@ -505,7 +505,7 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     below = [(r0, c0, r1) for r0, c0, r1, c1 in details[sheet].merged if c0 == c1 and r0 > i]
     body = _with_cells(df, [(r, c, df[r0, c]) for r0, c, r1 in below for r in range(r0 + 1, r1 + 1)]).slice(i + 1)
     body.columns = [h or f"column_{j + 1}" for j, h in enumerate(_dedupe(headers))]
-    return body.lazy(), xlsx.first_row_numbers(path).get(sheet, 1) + i + 1, sheet
+    return body.lazy(), details[sheet].first_row + i + 1, sheet
 
 
 def _with_cells(df: pl.DataFrame, cells: list[tuple[int, int, str | None]]) -> pl.DataFrame:

@@ -44,20 +44,11 @@ def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
     return members
 
 
-def first_row_numbers(path: Path) -> dict[str, int]:
-    """Sheet name -> Excel row number of its first row holding a value, where calamine's rows start
-    counting (a formatted empty row above it is not one), else of its first row."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            firsts: dict[str, int] = {}
-            for name, member in _sheet_members(z).items():
-                with z.open(member) as fh:
-                    head = fh.read(1 << 16)
-                found = re.search(_VALUED % rb"[A-Z]{1,3}", head) or re.search(rb'<row[^>]*?r="(\d+)"', head)
-                firsts[name] = int(found.group(1)) if found else 1
-            return firsts
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return {}
+def _first_row(head: bytes) -> int:
+    """The Excel row number of the first row holding a value in the start of a sheet's XML, where calamine's
+    rows start counting (a formatted empty row above it is not one), else of its first row."""
+    found = re.search(_VALUED % rb"[A-Z]{1,3}", head) or re.search(rb'<row[^>]*?r="(\d+)"', head)
+    return int(found.group(1)) if found else 1
 
 
 def _column_number(letters: bytes) -> int:
@@ -67,14 +58,16 @@ def _column_number(letters: bytes) -> int:
     return n - 1
 
 
-def _suspect(fh) -> bool:
-    """Whether a sheet's XML holds an error cell or a formula (read in chunks: most exports hold neither)."""
-    tail = b""
-    while chunk := fh.read(_CHUNK):
+def _suspect(first: bytes, fh) -> bool:
+    """Whether a sheet's XML (its `first` chunk, then the rest from `fh`, in chunks: most exports hold none)
+    holds an error cell, a formula or a merged range."""
+    tail, chunk = b"", first
+    while chunk:
         window = tail + chunk
         if any(mark in window for mark in _MARKS):
             return True
-        tail = chunk[-8:]
+        tail = chunk[-16:]
+        chunk = fh.read(_CHUNK)
     return False
 
 
@@ -124,26 +117,29 @@ class SheetDetails:
     unsaved: list[tuple[int, int, str]] = field(default_factory=list)
     # (first row, first column, last row, last column) of each merged range
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # the Excel row number of the frame's first row
+    first_row: int = 1
 
 
 def sheet_details(path: Path, sheet: str) -> SheetDetails:
-    """The sheet's `SheetDetails`; empty for a sheet with no error, formula or merged range (found by one
-    scan of its XML), a workbook that is not a zip (.xls), or cells written without their `r` reference
-    first."""
+    """The sheet's `SheetDetails`; no cells or ranges for a sheet with no error, formula or merged range
+    (found by one scan of its XML), a workbook that is not a zip (.xls: first row 1), or cells written
+    without their `r` reference first."""
     try:
         with zipfile.ZipFile(path) as z:
             member = _sheet_members(z).get(sheet)
             if member is None:
                 return SheetDetails()
             with z.open(member) as fh:
-                if not _suspect(fh):
-                    return SheetDetails()
+                first = fh.read(_CHUNK)
+                if not _suspect(first, fh):
+                    return SheetDetails(first_row=_first_row(first))
             xml = z.read(member)
     except (KeyError, zipfile.BadZipFile, OSError):
         return SheetDetails()
     origin = _origin(xml)
     if origin is None:
-        return SheetDetails()
+        return SheetDetails(first_row=_first_row(xml[:_CHUNK]))
     found = [
         (int(m.group(2)), _column_number(m.group(1)), (m.group(3) or b"#VALUE!").decode("utf-8", "replace"))
         for m in _cells_ending(xml, (b't="e"',), _ERROR)
@@ -161,4 +157,5 @@ def sheet_details(path: Path, sheet: str) -> SheetDetails:
     return SheetDetails(
         sorted((r - row0, c - column0, t) for r, c, t in found if r >= row0 and c >= column0),
         [m for m in merged if m[0] >= 0 and m[1] >= 0],
+        row0,
     )
