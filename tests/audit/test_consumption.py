@@ -119,6 +119,16 @@ def test_u06_negative_values_and_inverted_load(tmp_path):
     ]
 
 
+def test_u06_value_is_reported_without_float_noise(tmp_path):
+    # 0.1 + 0.2 - 0.4 sums to -0.09999999999999998 in floats; an analyst's sheet shows -0.1
+    billing = bills("C1", kwh=[100], start="2024-01") + [
+        {"customer_id": "C1", "period": "2024-01", "kwh": 0, "late_fee": v} for v in (0.1, 0.2, -0.4)
+    ]
+    billing[0]["late_fee"] = 0
+    result = audit(tmp_path, customers=[customer("C1")], billing=billing, rules="U06")
+    assert found(result, "period", "value") == [("2024-01", -0.1)]
+
+
 class TestU07:
     def test_unit_price_band_and_unbilled_energy(self, tmp_path):
         billing = bills("C1", kwh=[100] * 6, amount_due=[30, 29.9, 150, 150.1, 0, None], start="2024-01") + bills(

@@ -107,6 +107,11 @@ def findings(
     def or_null(e: pl.Expr | None) -> pl.Expr:
         return pl.lit(None) if e is None else e
 
+    def as_reported(e: pl.Expr | None) -> pl.Expr:
+        # twelve significant digits: a month summed from adjustment bills showed -0.09999999999999964
+        # for -0.1; the limits a rule compares against are nine digits apart (`audit.compare`)
+        return pl.lit(None, dtype=pl.Float64) if e is None else e.cast(pl.Float64).round_sig_figs(12)
+
     return frame.select(
         rule=pl.lit(rule_id),
         severity=pl.lit(severity) if isinstance(severity, str) else severity,
@@ -114,8 +119,8 @@ def findings(
         line_id=column("line_id"),
         area_id=column("area_id"),
         period=pl.lit(None) if period is None else month_text(period),
-        value=or_null(value),
-        threshold=or_null(threshold),
+        value=as_reported(value),
+        threshold=as_reported(threshold),
         message_zh=message_zh,
         message_en=message_en,
         evidence=or_null(evidence),
