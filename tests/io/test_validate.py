@@ -215,6 +215,24 @@ def test_billing_whose_every_row_is_an_orphan_is_an_error(make_dataset):
     assert only(problems, "orphan").severity is Severity.WARNING
 
 
+def test_orphans_that_lost_leading_zeros_are_named_as_such(make_dataset):
+    # two of a customer's rows came through Excel as numbers (one with '.0'); one id is a real stranger
+    billing = [list(r) for r in BILLING_ROWS] + [["9999", "2024-03", "1", "1"]]
+    billing[0][0], billing[1][0] = "33001234", "33001234.0"
+    problems = problems_of(make_dataset(billing=billing))
+    assert only(problems, "orphan").count == 3
+    hint = only(problems, "lost_zeros")
+    assert (hint.severity, hint.table, hint.column, hint.count) == (Severity.WARNING, "billing", "customer_id", 2)
+    assert "'33001234' for '0033001234'" in hint.message
+
+
+def test_orphans_unlike_any_archive_id_get_no_lost_zeros_hint(make_dataset):
+    billing = [list(r) for r in BILLING_ROWS] + [["0099", "2024-03", "1", "1"], ["33001234X", "2024-03", "1", "1"]]
+    problems = problems_of(make_dataset(billing=billing))
+    assert only(problems, "orphan").count == 2
+    assert not [p for p in problems if p.check == "lost_zeros"]
+
+
 def test_a_directory_table_names_the_part_file_and_the_row_in_it(make_dataset):
     import polars as pl
 

@@ -156,6 +156,29 @@ def _orphans(t: LoadedTable, customers: LoadedTable) -> _Scope:
     return _Scope(t, rows, [_Check(Severity.WARNING, "customer_id", "orphan", message, orphan, pl.col("customer_id"))])
 
 
+def _lost_zeros(scope: _Scope, check: _Check, customers: LoadedTable) -> Problem | None:
+    """The orphan rows of `scope` whose customer_id is an archive id that lost its leading zeros or
+    gained '.0' (Excel turned 户号 into a number on the way): one warning saying so, or None."""
+    def bare(e: pl.Expr) -> pl.Expr:
+        return e.str.strip_chars().str.strip_suffix(".0").str.strip_chars_start("0")
+
+    archive = customers.lf.select(pl.col("customer_id").drop_nulls().unique().sort()).select("customer_id", _bare=bare(pl.col("customer_id")))
+    matched = (
+        scope.rows.filter(check.condition)
+        .select(pl.col("customer_id").alias("_orphan"), _bare=bare(pl.col("customer_id")))
+        .join(archive.unique("_bare", keep="first", maintain_order=True), on="_bare", how="inner", maintain_order="left")
+    )
+    n, first = pl.collect_all([matched.select(pl.len()), matched.head(1)], engine="streaming")
+    if not n.item():
+        return None
+    orphan, archived = first.row(0, named=True)["_orphan"], first.row(0, named=True)["customer_id"]
+    message = (
+        f"customer_id is an archive id that lost its leading zeros or gained '.0' ({orphan!r} for {archived!r}; "
+        "export 户号 as text)"
+    )
+    return Problem(Severity.WARNING, scope.table.name, "customer_id", "lost_zeros", message, n.item())
+
+
 def _scopes(t: LoadedTable) -> list[_Scope]:
     """The table's checks over all its rows; a check of repeated customer-months over the rows of the
     customers that may repeat one (`usable.month_repeaters`)."""
@@ -224,5 +247,7 @@ def validate(dataset: Dataset) -> list[Problem]:
         files = [str(Path(f).relative_to(s.table.source)) for f in first["_file"]] if s.table.parts else []
         rows = first["_in_file" if s.table.parts else ROW].to_list()
         problems.append(Problem(c.severity, s.table.name, c.column, c.check, c.message, n, rows, example, files))
+        if c.check == "orphan" and customers is not None and (hint := _lost_zeros(s, c, customers)) is not None:
+            problems.append(hint)
     problems.sort(key=lambda p: p.severity != Severity.ERROR)
     return problems
