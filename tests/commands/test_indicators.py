@@ -110,3 +110,10 @@ def test_chinese_headers_with_lang_zh(runner, dataset):
     result = runner.invoke(app, ["indicators", str(dataset), "-o", "-", "--lang", "zh", "-q"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("户号,B11")
+
+
+def test_the_summary_is_chinese_with_lang_zh(runner, dataset, tmp_path):
+    result = runner.invoke(app, ["indicators", str(dataset), "-o", str(tmp_path / "i.csv"), "--lang", "zh"])
+    assert result.exit_code == 0, result.stderr
+    assert "统计截止月" in result.stderr and "空指标：B11 " in result.stderr and "已写入 " in result.stderr
+    assert "customers, period end" not in result.stderr

@@ -30,6 +30,17 @@ def test_writes_bom_csv_and_a_summary(runner, data, tmp_path):
     assert result.stdout == ""
 
 
+def test_the_summary_is_chinese_with_lang_zh(runner, data, tmp_path):
+    out, rejects = tmp_path / "scores.csv", tmp_path / "rejects.csv"
+    result = score(runner, data, "-o", out, "--rejects", rejects, "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr
+    assert "已评分客户 3 户，统计截止月 " in lines and "原点 (1.761000, 1.099000); B42 M = 100.00 kWh" in lines
+    assert "信用等级" in lines and "客户档案：读入 3 行，使用 3 行" in lines
+    assert f"已写入 {out}，用时 " in lines and f"已写入 {rejects}（拒绝行 " in lines
+    assert "customers scored" not in lines and "wrote" not in lines
+
+
 def test_stdout_carries_csv_without_bom(runner, data):
     result = score(runner, data, "-o", "-", "--quiet")
     assert result.exit_code == 0, result.stderr

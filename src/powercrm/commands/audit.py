@@ -28,6 +28,7 @@ from powercrm.commands.common import (
     open_dataset,
     print_json,
     print_rows,
+    print_wrote,
     stderr_console,
 )
 from powercrm.config import load_config
@@ -101,8 +102,8 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             else:
                 console.print(f"  #{s['rank']} {s['customer_id']} (line {line_id}, area {area_id}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
-        console.print(f"note: {note}", markup=False)
-    print_rows(console, info["rows"])
+        console.print(f"{'说明' if zh else 'note'}: {note}", markup=False)
+    print_rows(console, info["rows"], lang)
 
 
 def audit(
@@ -222,12 +223,11 @@ def audit(
         console = stderr_console(quiet)
         _print_summary(console, result, info, lang)
         if output != STDOUT:
-            console.print(f"wrote {output} in {watch.seconds:.1f} s", markup=False)
+            print_wrote(console, output, lang, seconds=watch.seconds)
         if report is not None:
-            console.print(f"wrote {report}", markup=False)
+            print_wrote(console, report, lang)
         if rejects is not None:
-            rejected = sum(r["rejected"] for r in result.rows.values())
-            console.print(f"wrote {rejects} ({rejected:,} rejected rows)", markup=False)
+            print_wrote(console, rejects, lang, rejected=sum(r["rejected"] for r in result.rows.values()))
     if failure is not None:
         typer.echo(f"error: {failure}", err=True)
         raise typer.Exit(1)

@@ -114,16 +114,36 @@ def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     stream.flush()
 
 
-def m_text(m: float | None) -> str:
+def m_text(m: float | None, lang: str = "en") -> str:
     """B42's M as the summaries print it."""
-    return "none (no positive growth amount)" if m is None else f"{m:,.2f} kWh"
+    if m is None:
+        return "无（无正增长量）" if lang == "zh" else "none (no positive growth amount)"
+    return f"{m:,.2f} kWh"
 
 
-def print_rows(console: Console, rows: dict[str, dict[str, int]]) -> None:
+def print_rows(console: Console, rows: dict[str, dict[str, int]], lang: str = "en") -> None:
     """One line per table: rows in, used and (when any) rejected."""
+    from powercrm.io.schema import TABLES
+
     for table, r in rows.items():
-        extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
-        console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}", markup=False)
+        if lang == "zh":
+            name = TABLES[table].zh[0] if table in TABLES else table
+            extra = f"，拒绝 {r['rejected']:,} 行" if r["rejected"] else ""
+            console.print(f"{name}：读入 {r['in']:,} 行，使用 {r['used']:,} 行{extra}", markup=False)
+        else:
+            extra = f", {r['rejected']:,} rejected" if r["rejected"] else ""
+            console.print(f"{table}: {r['in']:,} rows, {r['used']:,} used{extra}", markup=False)
+
+
+def print_wrote(console: Console, target: str | Path, lang: str = "en", seconds: float | None = None, rejected: int | None = None) -> None:
+    """The line saying an output was written: in how long (`seconds`), with how many `rejected` rows."""
+    zh = lang == "zh"
+    detail = ""
+    if rejected is not None:
+        detail = f"（拒绝行 {rejected:,} 行）" if zh else f" ({rejected:,} rejected rows)"
+    elif seconds is not None:
+        detail = f"，用时 {seconds:.1f} 秒" if zh else f" in {seconds:.1f} s"
+    console.print(f"已写入 {target}{detail}" if zh else f"wrote {target}{detail}", markup=False)
 
 
 class Stopwatch:

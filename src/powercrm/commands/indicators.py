@@ -22,6 +22,7 @@ from powercrm.commands.common import (
     SupplyOpt,
     check_outputs,
     m_text,
+    print_wrote,
     open_dataset,
     set_period_end,
     print_json,
@@ -121,13 +122,21 @@ def indicators(
         )
         return
     console = stderr_console(quiet)
-    console.print(
-        f"{collected.height:,} customers, period end {format_period(result.period_end)} "
-        f"(current {windows.current}, previous {windows.previous}, credit {windows.credit})"
-    )
-    console.print(f"B42 M = {m_text(m_used)}")
-    console.print("null indicators: " + ", ".join(f"{k} {v:,}" for k, v in nulls.items()))
+    period = format_period(result.period_end)
+    if lang == "zh":
+        console.print(
+            f"客户 {collected.height:,} 户，统计截止月 {period}（当前窗口 {windows.current}，上期窗口 {windows.previous}，信用窗口 {windows.credit}）",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"{collected.height:,} customers, period end {period} "
+            f"(current {windows.current}, previous {windows.previous}, credit {windows.credit})",
+            markup=False,
+        )
+    console.print(f"B42 M = {m_text(m_used, lang)}", markup=False)
+    console.print(("空指标：" if lang == "zh" else "null indicators: ") + ", ".join(f"{k} {v:,}" for k, v in nulls.items()), markup=False)
     for note in (*archive_notes, *result.notes):
-        console.print(f"note: {note}", markup=False)
+        console.print(f"{'说明' if lang == 'zh' else 'note'}: {note}", markup=False)
     if output != STDOUT:
-        console.print(f"wrote {output} in {watch.seconds:.1f} s")
+        print_wrote(console, output, lang, seconds=watch.seconds)

@@ -32,6 +32,7 @@ from powercrm.commands.common import (
     set_period_end,
     print_json,
     print_rows,
+    print_wrote,
     stderr_console,
 )
 from powercrm.config import load_config
@@ -95,28 +96,30 @@ def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={names[0]: pl.String, names[1]: pl.Float64, names[2]: pl.String}, orient="row")
 
 
-def _print_summary(console, info: dict, seconds: float, output: str) -> None:
-    seg = Table(title=f"{info['customers']:,} customers scored, period end {info['period_end']}")
-    seg.add_column("segment")
-    seg.add_column("customers", justify="right")
+def _print_summary(console, info: dict, seconds: float, output: str, lang: str) -> None:
+    zh = lang == "zh"
+    title = f"已评分客户 {info['customers']:,} 户，统计截止月 {info['period_end']}" if zh else f"{info['customers']:,} customers scored, period end {info['period_end']}"
+    seg = Table(title=title)
+    seg.add_column("客户类型" if zh else "segment")
+    seg.add_column("客户数" if zh else "customers", justify="right")
     for s, n in info["segments"].items():
-        seg.add_row(f"{s} {SEGMENTS_ZH[s]}", f"{n:,}")
+        seg.add_row(SEGMENTS_ZH[s] if zh else f"{s} {SEGMENTS_ZH[s]}", f"{n:,}")
     console.print(seg)
-    grades = Table(title="credit grades")
-    grades.add_column("grade")
-    grades.add_column("customers", justify="right")
+    grades = Table(title="信用等级" if zh else "credit grades")
+    grades.add_column("等级" if zh else "grade")
+    grades.add_column("客户数" if zh else "customers", justify="right")
     for g, n in info["credit_grades"].items():
-        grades.add_row(g, f"{n:,}")
+        grades.add_row(CREDIT_GRADES_ZH[g] if zh else g, f"{n:,}")
     console.print(grades)
     ox, oy = info["origin"]
-    console.print(f"origin ({ox:.6f}, {oy:.6f}); B42 M = {m_text(info['m_b42'])}")
+    console.print(f"{'原点' if zh else 'origin'} ({ox:.6f}, {oy:.6f}); B42 M = {m_text(info['m_b42'], lang)}", markup=False)
     nulls = ", ".join(f"{k} {v:,}" for k, v in info["null_counts"].items())
-    console.print(f"null indicators (given the null score): {nulls}")
-    print_rows(console, info["rows"])
+    console.print(f"空指标（按空值分 null_score 计分）：{nulls}" if zh else f"null indicators (given the null score): {nulls}", markup=False)
+    print_rows(console, info["rows"], lang)
     for note in info["notes"]:
-        console.print(f"note: {note}", markup=False)
+        console.print(f"{'说明' if zh else 'note'}: {note}", markup=False)
     if output != STDOUT:
-        console.print(f"wrote {output} in {seconds:.1f} s")
+        print_wrote(console, output, lang, seconds=seconds)
 
 
 def score(
@@ -212,8 +215,8 @@ def score(
     if json_out:
         print_json(info, to_stderr=output == STDOUT)
     else:
-        _print_summary(console, info, watch.seconds, output)
+        _print_summary(console, info, watch.seconds, output, lang)
         if chart is not None:
-            console.print(f"wrote {chart}")
+            print_wrote(console, chart, lang)
         if rejects is not None:
-            console.print(f"wrote {rejects} ({run.rejects.height:,} rejected rows)")
+            print_wrote(console, rejects, lang, rejected=run.rejects.height)
