@@ -571,6 +571,21 @@ def test_xlsx_error_cells_and_unsaved_formulas_are_unreadable_values_not_blanks(
     assert df.select(t.bad_value("amount_paid")).to_series().to_list() == [False, True, True]
 
 
+@pytest.mark.parametrize(("name", "first"), [("billing_a1.xls", 3), ("billing_b3.xls", 5)], ids=["A1", "B3"])
+def test_xls_error_cells_are_unreadable_values_and_merged_ids_fill_down(name, first):
+    """The old binary format (tests/fixtures/xls/make.py): calamine reads #N/A as empty there too, and a
+    户号 merged over a customer's months in its first row only; rows are numbered as Excel shows them."""
+    t = read_table(BILLING, FIXTURES.parent / "xls" / name)
+    df = t.lf.collect()
+    assert df.select(ROW, "customer_id", "amount_paid", raw_name("amount_paid")).rows() == [
+        (first, "0033001230", 60.5, None),
+        (first + 1, "0033001230", None, "#N/A"),
+        (first + 2, "0033001230", 60.5, None),
+        (first + 3, "0033001231", None, "#DIV/0!"),
+    ]
+    assert df.select(t.bad_value("amount_paid")).to_series().to_list() == [False, True, False, True]
+
+
 def test_xlsx_without_error_cells_or_formulas_reads_as_before(tmp_path):
     path = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [["户号", "账期", "有功电量", "实收电费"], ["1", "2024-01", 5, None], ["2", "2024-01", 5, 3]]})
     assert typed(read_table(BILLING, path))["amount_paid"].to_list() == [None, 3.0]

@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from powercrm.errors import InputError, UsageError
-from powercrm.io import parse, xlsx
+from powercrm.io import parse, xls, xlsx
 from powercrm.io.parse import raw_name
 from powercrm.io.schema import SAMPLE_TRUTH_FILE, TABLES, Column, Kind, Table, unit_factor
 
@@ -468,7 +468,7 @@ def _read_excel(path: Path, table: Table, aliases: dict[str, str]) -> tuple[pl.L
     details: dict[str, xlsx.SheetDetails] = {}
 
     def load(sheet: str) -> pl.DataFrame:
-        details[sheet] = xlsx.sheet_details(path, sheet)
+        details[sheet] = (xls if path.suffix.lower() == ".xls" else xlsx).sheet_details(path, sheet)
         df = pl.DataFrame(workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars())
         return _with_cells(df, details[sheet].unsaved)
 

@@ -123,7 +123,7 @@ class SheetDetails:
 
 def sheet_details(path: Path, sheet: str) -> SheetDetails:
     """The sheet's `SheetDetails`; no cells or ranges for a sheet with no error, formula or merged range
-    (found by one scan of its XML), a workbook that is not a zip (.xls: first row 1), or cells written
+    (found by one scan of its XML), a workbook that is not a zip (.xls: `powercrm.io.xls`), or cells written
     without their `r` reference first."""
     try:
         with zipfile.ZipFile(path) as z:
