@@ -174,6 +174,15 @@ class TestU08:
         assert found(result) == []
 
 
+def test_cancelled_customers_bills_are_audited_apart_from_u01(tmp_path):
+    """SPEC §7 restricts the archive rules and U01 ("while active") to active customers, not U02-U09:
+    arrears left at cancellation (销户欠费) and a physically impossible month are findings."""
+    billing = bills("C1", kwh=[100, 99_999, 0, 0, 0], amount_due=[60, 60, 60, 60, 60], amount_paid=[60, 0, 0, 0, 0])
+    customers = [customer("C1", status="cancelled", contract_capacity_kva=50)]
+    result = audit(tmp_path, customers=customers, billing=billing, rules="U01,U03,U08")
+    assert found(result, "rule", "customer_id", "period") == [("U03", "C1", "2023-02"), ("U08", "C1", "2023-02")]
+
+
 def test_u09_identical_kwh_in_6_consecutive_months(tmp_path):
     billing = (
         bills("C1", kwh=[100, 250, 250, 250, 250, 250, 250, 100])

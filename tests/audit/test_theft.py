@@ -72,6 +72,19 @@ def test_a_stopped_meter_scores_highest(tmp_path):
     assert result.suspects.filter(customer_id="C1")["zero_share"].item() == 1.0
 
 
+def test_cancelled_customers_are_not_on_the_inspection_list_nor_in_the_peer_trend(tmp_path):
+    # four of ten customers of the area stopped at cancellation: no suspects, and no area slump that
+    # would hide C9's own fall from its peers
+    people = [customer(f"C{k}", area_id="A1", status="cancelled" if k < 4 else None) for k in range(10)]
+    rows = []
+    for k in range(10):
+        factor = step(20, 0.0) if k < 4 else step(20, 0.4) if k == 9 else [1.0] * MONTHS
+        rows += bills(f"C{k}", kwh=[usual(i, k) * factor[i] for i in range(MONTHS)], start="2022-01")
+    result = audit(tmp_path, customers=people, billing=rows, rules="U10")
+    assert sorted(result.suspects["customer_id"]) == [f"C{k}" for k in range(4, 10)]
+    assert found(result, "customer_id") == [("C9",)]
+
+
 def test_short_histories_are_not_scored(tmp_path):
     result = area(tmp_path, {}, n=3, months=11)
     assert result.suspects.height == 0 and found(result) == []

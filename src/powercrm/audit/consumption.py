@@ -1,4 +1,6 @@
-"""Consumption and billing rules U01–U09 (用电与电费稽查, SPEC §7) over active customers' months.
+"""Consumption and billing rules U01–U09 (用电与电费稽查, SPEC §7) over the months of every archive
+customer, cancelled ones included (arrears left at cancellation 销户欠费 are an audit finding); U01 over
+active customers only, as the SPEC says ("while active").
 
 Monthly rules give one finding per customer-month. Run rules (U01, U08 arrears, U09) give one per
 run of consecutive calendar months that each have a billing row, dated at the run's first month.
@@ -60,7 +62,8 @@ def run_summary(data: AuditData, flagged: pl.LazyFrame, min_months: int, *aggreg
 @rule("U01", "consumption", "连续零电量", "zero kWh for consecutive months", reads=("billing",))
 def zero_consumption(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     n = cfg.U01.min_months
-    hits = run_summary(data, runs(data.months, pl.col("kwh") == 0, n), n)
+    # "while active" (SPEC §7): a cancelled customer's meter reads zero once it is cancelled
+    hits = data.only_active(run_summary(data, runs(data.months, pl.col("kwh") == 0, n), n))
     return findings(
         hits,
         "U01",

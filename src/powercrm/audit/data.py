@@ -63,11 +63,11 @@ class AuditData:
     """The shared frames, and which optional input columns exist at all.
 
     archive_rows: every usable archive row sorted by customer_id, with `_c` (its row number) and `active`.
-    months: billing per customer-month of active customers: `_c`, period, `month`, the BILL_SUMS;
-      sorted by customer and month.
-    cancelled_months: the same for cancelled customers (line loss counts their energy).
-    load: monthly load of active customers (from `load` and/or `load_interval`): `_c`, period, `month`,
-      avg_load_kw, max_load_kw, sorted by customer and month; or None.
+    months: billing per customer-month of every archive customer, cancelled ones included (SPEC §7
+      restricts only the archive rules and U01 to active customers; line loss counts their energy):
+      `_c`, period, `month`, the BILL_SUMS; sorted by customer and month.
+    load: monthly load of every archive customer (from `load` and/or `load_interval`): `_c`, period,
+      `month`, avg_load_kw, max_load_kw, sorted by customer and month; or None.
     supply: supplied energy per line/area row, or None.
     duplicate_ids: customer_id with `archive_rows` (> 1), how often it appears in the archive as read.
     rows: per table read, its rows `in` (as read), `used` and `rejected` — the accounting of
@@ -79,7 +79,6 @@ class AuditData:
 
     archive_rows: pl.DataFrame
     months: pl.LazyFrame
-    cancelled_months: pl.LazyFrame
     load: pl.LazyFrame | None
     supply: pl.LazyFrame | None
     duplicate_ids: pl.LazyFrame
@@ -95,13 +94,12 @@ class AuditData:
 
     @property
     def active(self) -> pl.LazyFrame:
-        """The active customers: the population of archive and consumption rules."""
+        """The active customers: the population of the archive rules (SPEC §7)."""
         return self.customers.filter("active")
 
-    @property
-    def all_months(self) -> pl.LazyFrame:
-        """Billing per customer-month of every customer, cancelled included."""
-        return pl.concat([self.months, self.cancelled_months])
+    def only_active(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """The rows of `frame` (with `_c`) that belong to active customers: U01 (SPEC §7 "while active")."""
+        return frame.filter(pl.lit(self.archive_rows.get_column("active")).gather(pl.col(CUSTOMER)))
 
     def archive(self, frame: pl.LazyFrame, *columns: str, **computed: pl.Expr) -> pl.LazyFrame:
         """`frame` (with `_c`) with the customer's archive `columns` (default customer_id, line_id, area_id
@@ -129,16 +127,16 @@ def _archive_rows(customers: pl.LazyFrame) -> pl.DataFrame:
 def _by_customer(
     rows: pl.LazyFrame, customers: pl.DataFrame, columns: list[str], counts: Sequence[pl.LazyFrame] = ()
 ) -> tuple[pl.DataFrame, list[int]]:
-    """`_c`, period, `columns`, `active` and `_k` (customer and month in one sortable number) of the rows
+    """`_c`, period, `columns` and `_k` (customer and month in one sortable number) of the rows
     of `customers` (an orphan's are left out), in source order, and the number each of `counts` (plans
     of one `pl.len()`) gives. Streamed: the 35 M customer ids are never held in memory; collected with
     the counts, a scan they share is read once (a CSV export is not parsed again to count its rows)."""
-    ids = customers.lazy().select("customer_id", CUSTOMER, "active")
+    ids = customers.lazy().select("customer_id", CUSTOMER)
     days = pl.col("period").to_physical().cast(pl.Int64) + 2**31
     joined = (
         rows.select("customer_id", "period", *columns)
         .join(ids, on="customer_id", how="inner", maintain_order="left")
-        .select(CUSTOMER, "period", *columns, "active", (pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + days.cast(pl.UInt64)).alias(_KEY))
+        .select(CUSTOMER, "period", *columns, (pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + days.cast(pl.UInt64)).alias(_KEY))
     )
     frame, *numbers = pl.collect_all([joined, *counts], engine="streaming")
     return frame, [int(n.item()) for n in numbers]
@@ -162,16 +160,15 @@ def _account(accounts: _Accounts, name: str, read: list[int], used: int) -> None
         accounts.rows[name] = {"in": read[0], "used": used, "rejected": read[0] - used}
 
 
-def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One row per customer-month sorted by customer and month — the sums of its rows (`summed`, SPEC §2)
-    or its first row (usable_tables's rule for repeated load rows) — of active and of cancelled customers.
-    `frame` is the caller's to give away: it is released as soon as it is filtered.
+def _one_per_month(frame: pl.DataFrame, summed: bool) -> pl.DataFrame:
+    """One row per customer-month sorted by customer and month: the sums of its rows (`summed`, SPEC §2)
+    or its first row (usable_tables's rule for repeated load rows). `frame` is the caller's to give away.
 
-    Each copy of 35 M rows costs seconds, so an export sorted by customer costs one filter: a
-    customer-month with one row listed in order is kept as it is; one with several rows keeps its first
-    row, which gets the sums. A row listed after a later month ("late") comes after every in-order row
-    of its customer-month, so that first row is an in-order one; when a late row has none, or many rows
-    are late (an export sorted by month, say), the rows are sorted stably first.
+    Each copy of 35 M rows costs seconds, so an export sorted by customer is kept as it is: a
+    customer-month with one row listed in order stays; one with several rows keeps its first row,
+    which gets the sums (one filter). A row listed after a later month ("late") comes after every
+    in-order row of its customer-month, so that first row is an in-order one; when a late row has
+    none, or many rows are late (an export sorted by month, say), the rows are sorted stably first.
     """
     key = frame.get_column(_KEY)
     # against the largest key before it, a row is late (smaller) or repeats an in-order customer-month
@@ -181,43 +178,35 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> tuple[pl.DataFrame, pl.
     late_keys = key.filter(late)
     if late_keys.len() > frame.height // 100:
         return _one_per_month(_sorted(frame), summed)
-    keep, sums = None, None
     odd_keys = key.filter(late | repeat).unique()
-    if not odd_keys.is_empty():
-        # the rows of the customer-months with several rows, in source order, and the first row of each
-        at = key.is_in(odd_keys.implode()).arg_true()
-        rows = frame[at].with_columns(_at=at)
-        first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
-        if late_keys.len() and late.gather(first).any():
-            return _one_per_month(_sorted(frame), summed)
-        keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
-        if summed:
-            # with the group-by the sums always had (the order of the additions is that of the source rows)
-            sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
-    active = frame.get_column("active")
-    sides = []
-    for side in (active, ~active):
-        chosen = side if keep is None else side & keep
-        # the sums of this side, and the row each replaces: its place among the chosen rows
-        here = None if sums is None else sums.filter(side.gather(sums.get_column("_at")))
-        place = None if here is None else _places(chosen, here.get_column("_at"))
-        sides.append((chosen, here, place))
-    del key, before, late, repeat, active
-    for name in ("active", _KEY):
-        frame.drop_in_place(name)
+    if odd_keys.is_empty():
+        frame.drop_in_place(_KEY)
+        return _with_months(frame)
+    # the rows of the customer-months with several rows, in source order, and the first row of each
+    at = key.is_in(odd_keys.implode()).arg_true()
+    rows = frame[at].with_columns(_at=at)
+    first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
+    if late_keys.len() and late.gather(first).any():
+        return _one_per_month(_sorted(frame), summed)
+    keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
+    sums, place = None, None
+    if summed:
+        # with the group-by the sums always had (the order of the additions is that of the source rows)
+        sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
+        place = _places(keep, sums.get_column("_at"))
+    del key, before, late, repeat, rows
+    frame.drop_in_place(_KEY)
     # a column at a time, taken out of the frame: each is released once filtered, so the frame and its
-    # filtered copy are never held whole together (2 GB less at 1 M customers, and the copy reuses the
-    # freed pages instead of faulting in new ones); two columns at a time, as a Series filter or scatter
-    # runs on one core (billing at 1 M customers: 6.4 against 4.9 s, load 3.4 against 2.7 s)
+    # filtered copy are never held whole together; two columns at a time, as a Series filter or scatter
+    # runs on one core
     columns = [frame.drop_in_place(name) for name in frame.columns]
 
-    def split(i: int) -> list[pl.Series]:
+    def kept(i: int) -> pl.Series:
         column, columns[i] = columns[i], None
-        return [_patched(column.filter(chosen), here, place) for chosen, here, place in sides]
+        return _patched(column.filter(keep), sums, place)
 
     with ThreadPoolExecutor(2) as pool:
-        parts = list(zip(*pool.map(split, range(len(columns))), strict=True))
-    return tuple(_with_months(pl.DataFrame(list(part))) for part in parts)  # type: ignore[return-value]
+        return _with_months(pl.DataFrame(list(pool.map(kept, range(len(columns))))))
 
 
 def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:
@@ -261,23 +250,22 @@ def _monthly_load(
     tables: Mapping[str, pl.LazyFrame], archive: pl.DataFrame, sources: Mapping[str, pl.LazyFrame], rows: _Accounts
 ) -> pl.DataFrame | None:
     """SPEC §2: the `load` table and/or interval readings aggregated per calendar month (a `load` row
-    wins), of active customers. The rows of cancelled customers are read too, as they count as used."""
-    active = archive.filter("active")
+    wins), of the archive's customers."""
     first = None
     if "load" in tables:
         frame, read = _by_customer(tables["load"], archive, LOAD_COLUMNS, _rows_in(sources, "load"))
-        first, cancelled = _one_per_month(frame, summed=False)
-        _account(rows, "load", read, first.height + cancelled.height)
+        first = _one_per_month(frame, summed=False)
+        _account(rows, "load", read, first.height)
     if "load_interval" not in tables:
         return first
     monthly = None
     if first is not None:
-        monthly = active.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
+        monthly = archive.lazy().select(CUSTOMER, "customer_id").join(first.lazy(), on=CUSTOMER).select("customer_id", "period", *LOAD_COLUMNS)
     readings = tables["load_interval"]
     used = readings.join(archive.lazy().select("customer_id"), on="customer_id", how="semi").select(pl.len())
-    frame, read = _by_customer(combined_monthly_load(monthly, readings), active, LOAD_COLUMNS, [*_rows_in(sources, "load_interval"), used])
+    frame, read = _by_customer(combined_monthly_load(monthly, readings), archive, LOAD_COLUMNS, [*_rows_in(sources, "load_interval"), used])
     _account(rows, "load_interval", read[:-1], read[-1])
-    return _one_per_month(frame, summed=False)[0]
+    return _one_per_month(frame, summed=False)
 
 
 def prepare(dataset: Dataset, needed: Collection[str] | None = None) -> AuditData:
@@ -324,7 +312,7 @@ def build(
         _account(rows, "billing", read, billing.height)
     else:  # not needed: no months, in the frames' schema
         billing = _by_customer(pl.LazyFrame(schema={"customer_id": pl.String, "period": pl.Date, **dict.fromkeys(BILL_SUMS, pl.Float64)}), chosen, BILL_SUMS)[0]
-    months, cancelled = _one_per_month(billing, summed=True)
+    months = _one_per_month(billing, summed=True)
     del billing
     load = _monthly_load(tables, chosen, sources, rows)
     duplicate_ids = pl.DataFrame(schema={"customer_id": pl.String, "archive_rows": pl.Int64})
@@ -341,11 +329,10 @@ def build(
         supply, *read = pl.collect_all([tables["supply"], *_rows_in(sources, "supply")])
         _account(rows, "supply", [n.item() for n in read], supply.height)
     # the flag lets windows over the customer use its runs of rows instead of hashing 35 M ids
-    months, cancelled = (f.with_columns(pl.col(CUSTOMER).set_sorted()) for f in (months, cancelled))
+    months = months.with_columns(pl.col(CUSTOMER).set_sorted())
     return AuditData(
         archive_rows=archive,
         months=months.lazy(),
-        cancelled_months=cancelled.lazy(),
         load=None if load is None else load.with_columns(pl.col(CUSTOMER).set_sorted()).lazy(),
         supply=None if supply is None else supply.lazy(),
         duplicate_ids=duplicate_ids.lazy(),

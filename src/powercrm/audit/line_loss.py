@@ -42,7 +42,7 @@ def _on(data: AuditData, key: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     cell = pl.col("_code") * _MONTHS + pl.col("month")
     month = pl.col("_cell") % _MONTHS
     billed = (
-        data.archive(data.all_months.select(CUSTOMER, "month", "kwh"), _code=code)
+        data.archive(data.months.select(CUSTOMER, "month", "kwh"), _code=code)
         .filter(pl.col("_code").is_not_null())
         .group_by(cell.alias("_cell"))
         .agg(billed_kwh=pl.col("kwh").sum())
@@ -67,7 +67,7 @@ def line_loss(data: AuditData) -> pl.LazyFrame:
 
 def billed_periods(data: AuditData) -> pl.LazyFrame:
     """The months that appear in billing: the only ones assessed."""
-    return data.all_months.select("period").unique()
+    return data.months.select("period").unique()
 
 
 def loss_table(data: AuditData, every_month: bool = False) -> pl.LazyFrame:

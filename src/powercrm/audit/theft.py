@@ -90,6 +90,9 @@ class _Relative:
             .filter((pl.col("_n") >= c.min_months) & (pl.col("_level") > 0))
             .collect(engine="streaming")  # see _trends
         )
+        # the inspection list is of active customers: a cancelled one's meter has nothing to inspect, and its
+        # fall to zero at cancellation is not its peers' trend
+        levels = levels.filter(data.archive_rows.get_column("active").gather(levels.get_column(CUSTOMER)))
         self.level = pl.repeat(None, size, dtype=pl.Float64, eager=True).scatter(levels.get_column(CUSTOMER), levels.get_column("_level"))
         first, last = self.months.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).row(0)
         self.first, self.span = first or 0, 1 if first is None else last - first + 1
