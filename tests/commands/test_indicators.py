@@ -117,3 +117,29 @@ def test_the_summary_is_chinese_with_lang_zh(runner, dataset, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "统计截止月" in result.stderr and "空指标：B11 " in result.stderr and "已写入 " in result.stderr
     assert "customers, period end" not in result.stderr
+
+
+def test_a_customers_x_does_not_move_when_unrelated_customers_are_added(runner, tmp_path):
+    """SPEC §9: the customer-local stage depends on the customer's rows only. The streaming engine adds a
+    customer's rows in chunks that other customers' rows shift, so float sums differed in the last bit
+    (5926.599999999999 beside 5926.6) with 5 or 200 customers more on another line."""
+    import random
+
+    rnd = random.Random(3)
+    kwh = [round(rnd.uniform(100, 999), 1) for _ in range(24)]
+    months = [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
+    seen = set()
+    for extra in (0, 5, 200):
+        data = tmp_path / f"d{extra}"
+        data.mkdir()
+        ids = ["C1", *(f"Z{i}" for i in range(extra))]
+        (data / "customers.csv").write_text("customer_id,line_id\n" + "".join(f"{c},{'L1' if c == 'C1' else 'LZ'}\n" for c in ids))
+        bills = [f"C1,{p},{k},{round(k * 0.8, 2)},{round(k * 0.8, 2)}\n" for p, k in zip(months, kwh)]
+        bills += [f"Z{i},{p},{round(5000 + rnd.uniform(0, 100), 1)},1,1\n" for i in range(extra) for p in months]
+        (data / "billing.csv").write_text("customer_id,period,kwh,amount_due,amount_paid\n" + "".join(bills))
+        result = runner.invoke(app, ["indicators", str(data), "-o", "-", "-q"])
+        assert result.exit_code == 0, result.stderr
+        c1 = next(line for line in result.stdout.splitlines() if line.startswith("C1,"))
+        header = result.stdout.splitlines()[0].split(",")
+        seen.add(tuple(v for h, v in zip(header, c1.split(",")) if h.startswith("x_")))
+    assert len(seen) == 1

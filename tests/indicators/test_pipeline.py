@@ -95,6 +95,18 @@ def approx(value: float) -> object:
     return pytest.approx(value, rel=1e-12)
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_equal_months_summed_in_any_order_grow_by_exactly_zero(order):
+    """100.1 + 200.2 + 300.3 is 600.6000000000001 added in one order and 600.6 in another: a growth of
+    1e-13 was positive, so B42 ranked the customer above true zeros and moved M for everyone."""
+    parts = [100.1, 200.2, 300.3]
+    rows = [bill("C1", "2023-12", kwh) for kwh in parts] + [bill("C1", "2024-12", parts[i]) for i in order]
+    rows += [bill("C2", "2023-12", 500), bill("C2", "2024-12", 600), bill("C4", "2023-12", 100), bill("C4", "2024-12", 100)]
+    got = run(billing_rows=rows)
+    assert got["C1"]["x_B41"] == 0.0 and got["C1"]["x_B42"] == 0.0 and got["C1"]["B42"] == 0.0
+    assert got["C1"]["x_B11"] == 600.6
+
+
 def test_one_row_per_scored_customer_in_customer_order_with_output_then_aux_columns():
     frame = compute_indicators(tables(), IndicatorConfig()).frame.collect()
     assert frame["customer_id"].to_list() == ["C1", "C2", "C3", "C4", "C6"]

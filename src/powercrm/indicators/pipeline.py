@@ -105,6 +105,16 @@ def scored_customers(customers: pl.LazyFrame) -> pl.LazyFrame:
     return customers.filter(pl.col("status").ne_missing("cancelled"))
 
 
+def settled(total: pl.Expr) -> pl.Expr:
+    """A float sum of a customer's rows to twelve significant digits. Its last bits depend on the order
+    its terms are added in: the file's order, and how the streaming engine splits the rows, which other
+    customers' rows change. Settled, a customer's x does not move when other customers are added or rows
+    reordered (SPEC §9), and equal months subtract to exactly 0 (100.1 + 200.2 + 300.3 is
+    600.6000000000001 in one order and 600.6 in another: a B42 growth of 1e-13, then positive, moved M
+    for every customer). Twelve digits keep every figure an export holds, averaged loads included."""
+    return total.round_sig_figs(12)
+
+
 def _row_sum(value: pl.Expr, rows: pl.Expr | None = None) -> pl.Expr:
     """`window_sum` as a streaming-friendly reduction (when/then instead of a per-group filter)."""
     selected = value if rows is None else pl.when(rows).then(value)
@@ -161,6 +171,7 @@ def _billing_sums(billing: pl.LazyFrame, w: Windows) -> Reduction:
     late_months = pl.col("_late_months").bitwise_count_ones()
     split = pl.col("_months").bitwise_count_ones() != pl.col("_rows")
     finish = {
+        **{name: settled(pl.col(name)) for name in window_sums},
         "late_fee_periods": late_months.cast(pl.Int64),
         _EXACT["billing"]: (split & pl.col("_odd")) | (late_months != pl.col("_late_rows")),
     }
@@ -175,7 +186,7 @@ def _billing_month_level(billing: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
         .agg(window_sum(pl.col(c)).alias(c) for c in ("kwh", "kvarh", "late_fee"))
         .group_by("customer_id")
         .agg(
-            kwh_with_kvarh=window_sum(pl.col("kwh"), pl.col("kvarh").is_not_null()),
+            kwh_with_kvarh=settled(window_sum(pl.col("kwh"), pl.col("kvarh").is_not_null())),
             late_fee_periods=(pl.col("late_fee") > 0).sum().cast(pl.Int64),
         )
     )
@@ -215,7 +226,7 @@ def _monthly_load_stats(monthly: pl.LazyFrame, w: Windows) -> Reduction:
     combine = {"load_max_max": pl.col("load_max_max").max(), **{name: pl.col(name).sum() for name in summed}}
     distinct = pl.col("_page0").bitwise_count_ones() + pl.col("_page1").bitwise_count_ones()
     finish = {
-        "load_avg_mean": pl.when(pl.col("_avg_count") > 0).then(pl.col("_avg_sum") / pl.col("_avg_count")),
+        "load_avg_mean": pl.when(pl.col("_avg_count") > 0).then(settled(pl.col("_avg_sum")) / pl.col("_avg_count")),
         _EXACT["load"]: distinct != pl.col(ROWS_USED["load"]),
     }
     return Reduction(partial, combine, finish, ["_avg_sum", "_avg_count", "_page0", "_page1"])
@@ -227,7 +238,10 @@ def _load_month_level(monthly: pl.LazyFrame, w: Windows) -> pl.LazyFrame:
     stats = (
         _first_per_month(monthly.filter(w.current.holds(pl.col("period"))))
         .group_by("customer_id")
-        .agg(load_avg_mean=pl.col("avg_load_kw").mean(), load_max_max=pl.col("max_load_kw").max())
+        .agg(
+            load_avg_mean=pl.when(pl.col("avg_load_kw").count() > 0).then(settled(pl.col("avg_load_kw").sum()) / pl.col("avg_load_kw").count()),
+            load_max_max=pl.col("max_load_kw").max(),
+        )
     )
     months = monthly.group_by("customer_id").agg(pl.col("period").n_unique().cast(pl.Int64).alias(ROWS_USED["load"]))
     return months.join(stats, on="customer_id", how="left")
