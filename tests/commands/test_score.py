@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -209,3 +210,41 @@ def test_stdout_honours_the_gb18030_output_encoding(runner, data):
     result = score(runner, data, "-o", "-", "--lang", "zh", "--output-encoding", "gb18030", "-q")
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith("户号,".encode("gb18030"))
+
+
+@pytest.mark.parametrize("option", ["--encoding", "--output-encoding"])
+def test_encoding_chooses_the_encoding_of_the_csv_written(runner, data, tmp_path, option):
+    """SPEC §8: '--encoding to choose, e.g. gb18030'; the input's encoding is detected (--input-encoding forces it)."""
+    out = tmp_path / "s.csv"
+    result = score(runner, data, "-o", out, "--lang", "zh", option, "gb18030", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith("户号,".encode("gb18030"))
+
+
+def test_input_encoding_forces_the_encoding_read(runner, data, tmp_path):
+    result = score(runner, data, "-o", tmp_path / "s.csv", "--input-encoding", "gbk", "-q")
+    assert result.exit_code == 1 and "not valid GBK" in result.stderr  # the test archive is UTF-8 with Chinese
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="locale encodings as on a Linux server")
+def test_stdout_and_json_are_utf8_whatever_the_locale(data, tmp_path):
+    """A zh_CN.GBK or Latin-1 locale encoded stdout in its own codec: Chinese text (or '€') ended in
+    'internal error: UnicodeEncodeError' with no row written."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    run = [sys.executable, "-m", "powercrm.cli", "score", str(data), "--lang", "zh", "-q"]
+    rows = subprocess.run([*run, "-o", "-"], capture_output=True, env=env, timeout=120)
+    assert rows.returncode == 0, rows.stderr
+    assert rows.stdout.decode("utf-8").startswith("户号,")
+    line = subprocess.run([*run, "-o", str(tmp_path / "s.csv"), "--json"], capture_output=True, env=env, timeout=120)
+    assert line.returncode == 0 and json.loads(line.stdout.decode("utf-8"))["ok"] is True
+
+
+def test_json_with_stdout_closed_keeps_the_outcome(data, tmp_path):
+    out = tmp_path / "s.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "powercrm.cli", "score", str(data), "-o", str(out), "--json", "-q"],
+        stdout=subprocess.DEVNULL, capture_output=False, stderr=subprocess.PIPE, timeout=120,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr and out.exists()

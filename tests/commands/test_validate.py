@@ -200,7 +200,7 @@ def test_optional_tables_given_one_by_one(runner, make_dataset, tmp_path):
 
 @pytest.mark.parametrize("encoding", ["gbk", "GB18030", "cp936"])
 def test_forced_encoding(runner, make_dataset, encoding):
-    result = run(runner, make_dataset(encoding="gbk"), "--encoding", encoding)
+    result = run(runner, make_dataset(encoding="gbk"), "--input-encoding", encoding)
     assert result.exit_code == 0, result.stderr
 
 
@@ -282,7 +282,7 @@ def test_binary_file(runner, make_dataset):
 def test_undecodable_text_file(runner, make_dataset):
     data = make_dataset()
     (data / "customers.csv").write_bytes(b"\xff\xff\xfd\x80\x80,abc\n")
-    assert_one_line_error(run(runner, data), 1, "customers.csv", "--encoding")
+    assert_one_line_error(run(runner, data), 1, "customers.csv", "--input-encoding")
 
 
 def test_excel_without_a_recognisable_header(runner, make_dataset):
@@ -330,13 +330,13 @@ def test_directory_without_required_tables(runner, tmp_path):
 
 
 def test_unknown_encoding_exits_2(runner, make_dataset):
-    assert_one_line_error(run(runner, make_dataset(), "--encoding", "latin-1"), 2, "unknown encoding 'latin-1'")
+    assert_one_line_error(run(runner, make_dataset(), "--input-encoding", "latin-1"), 2, "unknown encoding --input-encoding 'latin-1': use utf-8")
 
 
 def test_unknown_encoding_exits_2_without_csv_files(runner, tmp_path):
     pl.DataFrame({"customer_id": ["1"]}).write_parquet(tmp_path / "customers.parquet")
     pl.DataFrame({"customer_id": ["1"], "period": ["2024-01"], "kwh": [1.0]}).write_parquet(tmp_path / "billing.parquet")
-    assert_one_line_error(run(runner, tmp_path, "--encoding", "latin-1"), 2, "unknown encoding")
+    assert_one_line_error(run(runner, tmp_path, "--input-encoding", "latin-1"), 2, "--input-encoding 'latin-1'")
 
 
 def test_values_that_look_like_markup_in_a_terminal(runner, make_dataset):

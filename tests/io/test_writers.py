@@ -87,7 +87,7 @@ def test_csv_in_gb18030(tmp_path, encoding):
 
 
 def test_unknown_csv_encoding(tmp_path):
-    with pytest.raises(UsageError, match="unknown output encoding 'latin-1'"):
+    with pytest.raises(UsageError, match="unknown output encoding --encoding 'latin-1'"):
         write_table(FRAME, tmp_path / "out.csv", encoding="latin-1")
     assert leftovers(tmp_path) == []
 

@@ -16,6 +16,7 @@ from powercrm.commands.common import (
     CustomersOpt,
     DataArg,
     EncodingOpt,
+    OutputEncodingOpt,
     EventsOpt,
     JsonOpt,
     LangOpt,
@@ -128,9 +129,7 @@ def audit(
     lang: LangOpt = "en",
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for the report's chart labels.")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")] = None,
-    output_encoding: Annotated[
-        str, typer.Option("--output-encoding", help="CSV file encoding: utf-8-sig (BOM, for Excel), utf-8 or gb18030.")
-    ] = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = "utf-8-sig",
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,

@@ -22,7 +22,7 @@ _NEEDED = (CURRENT, POTENTIAL, "segment")
 
 
 def _csv_text(raw: bytes) -> str:
-    """A scores CSV as score writes it: UTF-8 (with or without BOM) or, with --output-encoding, GB18030."""
+    """A scores CSV as score writes it: UTF-8 (with or without BOM) or, with --encoding, GB18030."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

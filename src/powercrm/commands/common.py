@@ -23,9 +23,18 @@ DataArg = Annotated[
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="TOML config (see `powercrm init`); default: the SPEC defaults.")
 ]
+# SPEC §8: `--encoding` chooses the encoding of the CSV written; the input's is detected
 EncodingOpt = Annotated[
     str | None,
-    typer.Option("--encoding", help="Force the CSV input encoding: utf-8, utf-8-sig, gbk or gb18030 (default: detect)."),
+    typer.Option("--input-encoding", help="Force the CSV input encoding: utf-8, utf-8-sig, gbk or gb18030 (default: detect)."),
+]
+OutputEncodingOpt = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        "--output-encoding",
+        help="Encoding of the CSV written: utf-8-sig (UTF-8 with BOM, for Excel), utf-8 or gb18030.",
+    ),
 ]
 CustomersOpt = Annotated[Path | None, typer.Option("--customers", help="Customer archive file (客户档案).")]
 BillingOpt = Annotated[Path | None, typer.Option("--billing", help="Monthly billing file (电费账单).")]
@@ -110,8 +119,17 @@ def _finite(value: Any) -> Any:
 def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     """One JSON line on stdout, or stderr when stdout carries the data (machine output never goes through rich)."""
     stream = sys.stderr if to_stderr else sys.stdout
-    stream.write(json.dumps(_finite(payload), ensure_ascii=False, default=str, allow_nan=False) + "\n")
-    stream.flush()
+    if stream is None:  # closed by the caller (`>&-`): nobody reads it, and the run's outcome stands
+        return
+    line = json.dumps(_finite(payload), ensure_ascii=False, default=str, allow_nan=False) + "\n"
+    if hasattr(stream, "buffer"):
+        # JSON is UTF-8 (RFC 8259) whatever the locale: a GBK or Latin-1 locale cannot encode every value
+        stream.flush()
+        stream.buffer.write(line.encode("utf-8"))
+        stream.buffer.flush()
+    else:
+        stream.write(line)
+        stream.flush()
 
 
 def m_text(m: float | None, lang: str = "en") -> str:

@@ -12,6 +12,7 @@ from powercrm.commands.common import (
     CustomersOpt,
     DataArg,
     EncodingOpt,
+    OutputEncodingOpt,
     EventsOpt,
     JsonOpt,
     LangOpt,
@@ -48,9 +49,7 @@ def indicators(
         str | None, typer.Option("--period-end", help="Last month of every window, YYYY-MM (default: the latest billing period).")
     ] = None,
     lang: LangOpt = "en",
-    output_encoding: Annotated[
-        str, typer.Option("--output-encoding", help="CSV file encoding: utf-8-sig (BOM, for Excel), utf-8 or gb18030.")
-    ] = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = "utf-8-sig",
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,
@@ -76,7 +75,7 @@ def indicators(
 
         powercrm indicators exports/2025-06 --period-end 2025-06 -o - | head
 
-        powercrm indicators --customers 客户档案.csv --billing 电费.csv --encoding gbk -o 指标.csv
+        powercrm indicators --customers 客户档案.csv --billing 电费.csv --input-encoding gbk -o 指标.csv
 
         powercrm indicators data/samples --config powercrm.toml --json --quiet -o indicators.parquet
     """

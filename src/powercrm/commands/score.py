@@ -18,6 +18,7 @@ from powercrm.commands.common import (
     CustomersOpt,
     DataArg,
     EncodingOpt,
+    OutputEncodingOpt,
     EventsOpt,
     JsonOpt,
     LangOpt,
@@ -137,9 +138,7 @@ def score(
     chart: Annotated[Path | None, typer.Option("--chart", help="Also draw the value matrix to this .png, .svg or .html.")] = None,
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for chart labels.")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")] = None,
-    output_encoding: Annotated[
-        str, typer.Option("--output-encoding", help="CSV file encoding: utf-8-sig (BOM, for Excel), utf-8 or gb18030.")
-    ] = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = "utf-8-sig",
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,

@@ -51,7 +51,7 @@ def validate(
 
         powercrm validate data/samples
 
-        powercrm validate --customers 客户档案.csv --billing 电费.csv --encoding gbk
+        powercrm validate --customers 客户档案.csv --billing 电费.csv --input-encoding gbk
 
         powercrm validate exports/2025-06 --strict --json
     """

@@ -44,7 +44,7 @@ _ENCODINGS = {
     "cp936": "gb18030",
 }
 
-# the encodings a CSV export is read in (detected, or named by `--encoding`) -> Python codec
+# the encodings a CSV export is read in (detected, or named by `--input-encoding`) -> Python codec
 _CODECS = {"utf8": "utf-8", "gb18030": "gb18030", "utf-16": "utf-16"}
 _CODEC_NAMES = {"gb18030": "GBK/GB18030", "utf-16": "UTF-16", "utf-8": "UTF-8"}
 
@@ -254,7 +254,7 @@ def normalize_encoding(encoding: str | None) -> str | None:
         return None
     key = encoding.strip().lower().replace("_", "-")
     if key not in _ENCODINGS:
-        raise UsageError(f"unknown encoding {encoding!r}: use utf-8, utf-8-sig, gbk or gb18030")
+        raise UsageError(f"unknown encoding --input-encoding {encoding!r}: use utf-8, utf-8-sig, gbk or gb18030")
     return _ENCODINGS[key]
 
 
@@ -297,7 +297,7 @@ def detect_encoding(path: Path, head: bytes, later: list[bytes] | None = None) -
         codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
         return "gb18030"
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --encoding if it is another encoding") from None
+        raise InputError(f"{path}: not UTF-8 or GBK/GB18030 text; pass --input-encoding if it is another encoding") from None
 
 
 def _transcode_to_utf8(path: Path, codec: str = "gb18030", cr_lines: bool = False) -> Path:
@@ -429,7 +429,7 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"{path}: byte {exc.start} is not valid UTF-8 (--encoding {encoding}); the file may be GBK: try --encoding gbk"
+                f"{path}: byte {exc.start} is not valid UTF-8 (--input-encoding {encoding}); the file may be GBK: try --input-encoding gbk"
             ) from None
     text = head.decode(_CODECS[enc], errors="ignore")
     lines = text.lstrip("\ufeff").splitlines() if text.strip() else [""]

@@ -112,7 +112,7 @@ def display_width(value: object) -> int:
 def _csv_encoding(encoding: str) -> str:
     key = encoding.lower().replace("_", "-")
     if key not in _CSV_ENCODINGS:
-        raise UsageError(f"unknown output encoding {encoding!r}: use utf-8-sig, utf-8 or gb18030")
+        raise UsageError(f"unknown output encoding --encoding {encoding!r}: use utf-8-sig, utf-8 or gb18030")
     return _CSV_ENCODINGS[key]
 
 
@@ -186,10 +186,11 @@ def write_table(
     if fmt == "stdout":
         out = stdout or sys.stdout
         text = data.write_csv()
-        if _csv_encoding(encoding) == "gb18030" and hasattr(out, "buffer"):
-            # a GBK pipe (an old Excel, a GBK terminal) asked for by --output-encoding; never a BOM on stdout
+        if hasattr(out, "buffer"):
+            # bytes in the encoding asked for (UTF-8 unless --encoding gb18030, never a BOM on stdout), not in
+            # the locale's: a zh_CN.GBK or Latin-1 locale could not encode '€' or any Chinese text
             out.flush()
-            out.buffer.write(text.encode("gb18030"))
+            out.buffer.write(text.encode("gb18030" if _csv_encoding(encoding) == "gb18030" else "utf-8"))
             out.buffer.flush()
             return
         out.write(text)
