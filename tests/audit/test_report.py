@@ -80,3 +80,15 @@ def test_xlsx_sheet_names_fit_excel(result, tmp_path):
         path = tmp_path / f"{lang}.xlsx"
         write_xlsx_report(result, AuditConfig(), path, lang=lang)
         assert all(len(name) <= 31 for name in pl.read_excel(path, sheet_id=0))
+
+
+def test_xlsx_report_writes_archive_text_that_looks_like_a_formula_as_text(tmp_path):
+    people = [customer("C1", area_id="=3+4", phone='=HYPERLINK("http://example.invalid","x")')]
+    result = audit(tmp_path, customers=people, billing=bills("C1"), rules="A02")
+    path = tmp_path / "audit.xlsx"
+    write_xlsx_report(result, AuditConfig(), path, lang="en")
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        shared = z.read("xl/sharedStrings.xml").decode()
+    assert not any("<f>" in s or "<hyperlink" in s for s in sheets)
+    assert "=3+4" in shared

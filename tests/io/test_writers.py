@@ -336,3 +336,15 @@ def test_xlsx_is_the_same_bytes_under_source_date_epoch(tmp_path, monkeypatch):
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as z:
         assert "2025-12-03T00:00:00Z" in z.read("docProps/core.xml").decode()
+
+
+def test_xlsx_writes_text_that_looks_like_a_formula_or_a_link_as_text(tmp_path):
+    """An archive anyone can edit: `=3+4` showed as 7 and `=HYPERLINK(...)` as a link in every workbook."""
+    texts = ["=3+4", '=HYPERLINK("http://example.invalid","x")', "http://example.invalid", "+8613800138000", "0033"]
+    out = tmp_path / "t.xlsx"
+    write_table(pl.DataFrame({"area_id": texts, "kwh": [1.0] * len(texts)}), out)
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        shared = z.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet and "<hyperlink" not in sheet
+    assert "=3+4" in shared and "+8613800138000" in shared and ">0033<" in shared

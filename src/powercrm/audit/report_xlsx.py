@@ -17,7 +17,7 @@ from powercrm.audit.finding import FAMILIES, RULES
 from powercrm.audit.labels import FAMILIES_ZH, HEADERS_ZH, localize
 from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS
 from powercrm.errors import UsageError
-from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, stamp_workbook
+from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, new_workbook
 
 NUMBER_FORMATS = {
     "value": "#,##0.00##",
@@ -93,12 +93,9 @@ class _Sheet:
 
 
 def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang: str = "en") -> None:
-    import xlsxwriter
-
     titles = TITLES[lang]
     with atomic_path(path) as tmp:
-        with xlsxwriter.Workbook(tmp) as workbook:
-            stamp_workbook(workbook)
+        with new_workbook(tmp) as workbook:
             formats = {
                 "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
                 "title": workbook.add_format({"bold": True, "font_size": 12}),

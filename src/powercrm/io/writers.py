@@ -133,17 +133,25 @@ def stamp_workbook(workbook) -> None:
         workbook.set_properties({"created": dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)})
 
 
+def new_workbook(path: Path):
+    """An xlsxwriter workbook that writes text as text: a customer name, id or area holding `=3+4` or
+    `=HYPERLINK(...)` (from an archive anyone can edit) stays that text, not a formula Excel evaluates;
+    dated by `stamp_workbook`."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    stamp_workbook(workbook)
+    return workbook
+
+
 def write_xlsx(
     path: Path,
     sheets: Mapping[str, pl.DataFrame],
     number_formats: Mapping[str, str] | None = None,
 ) -> None:
     """One formatted sheet per frame: bold header, frozen first row, autofilter, CJK-aware widths."""
-    import xlsxwriter
-
     number_formats = number_formats or {}
-    with xlsxwriter.Workbook(path) as workbook:
-        stamp_workbook(workbook)
+    with new_workbook(path) as workbook:
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": False})
         for name, df in sheets.items():
             if df.height > XLSX_MAX_ROWS:
