@@ -248,3 +248,27 @@ def test_json_with_stdout_closed_keeps_the_outcome(data, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr and out.exists()
+
+
+def _row2_formats(path, sheet: int) -> dict[str, str]:
+    """The number format of each cell of the sheet's first data row, by column letter."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        styles = z.read("xl/styles.xml").decode()
+        xml = z.read(f"xl/worksheets/sheet{sheet}.xml").decode()
+    custom = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
+    ids = re.findall(r'<xf numFmtId="(\d+)"', re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1))
+    row = re.search(r'<row r="2"[^>]*>(.*?)</row>', xml, re.S).group(1)
+    return {ref: custom.get(ids[int(s)] if s else "0", "General") for ref, s in re.findall(r'<c r="([A-Z]+)2"(?: s="(\d+)")?', row)}
+
+
+def test_xlsx_shares_and_summary_counts_are_not_cut_to_six_decimals(runner, data, tmp_path):
+    """A province's B11 of 1.4e-7 showed as 0.000000, and the summary's 969 customers as 969.000000."""
+    out = tmp_path / "s.xlsx"
+    assert score(runner, data, "-o", out, "-q").exit_code == 0
+    scores = _row2_formats(out, 1)
+    assert scores["C"] == scores["F"] == "General"  # B11, B12
+    assert scores["B"] == "#,##0" and scores["H"].startswith("#,##0.000000")  # x_B11, x_B21
+    assert _row2_formats(out, 2)["B"] == "General"

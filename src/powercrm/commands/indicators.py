@@ -37,7 +37,8 @@ from powercrm.io.writers import STDOUT, check_writable, write_table
 from powercrm.score import latest_billed, scoring_tables
 from powercrm.segment.localize import HEADERS_ZH
 
-NUMBER_FORMATS = {"x_B11": "#,##0", "x_B12": "#,##0.00", "x_B42": "#,##0"}
+# shares of a province's total are 1e-7 and below: six fixed decimals showed them as 0.000000
+NUMBER_FORMATS = {"B11": "General", "B12": "General", "x_B11": "#,##0", "x_B12": "#,##0.00", "x_B42": "#,##0"}
 
 
 def indicators(

@@ -45,7 +45,10 @@ from powercrm.score import ScoreRun, run_score, summary
 from powercrm.segment.labels import CREDIT_GRADES_ZH, CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
 from powercrm.segment.localize import HEADERS_ZH, localize
 
+# shares of a province's total are 1e-7 and below: six fixed decimals showed them as 0.000000
 NUMBER_FORMATS = {
+    "B11": "General",
+    "B12": "General",
     "x_B11": "#,##0",
     "x_B12": "#,##0.00",
     "x_B42": "#,##0",
@@ -66,6 +69,9 @@ def parse_origin(text: str | None) -> tuple[float, float] | None:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise UsageError(f"--origin {text!r}: expected two finite numbers X,Y, e.g. --origin 2.2,1.1")
     return x, y
+
+
+_SUMMARY_VALUE = {"en": "value", "zh": "数值"}  # counts and figures: General, so 969 is not 969.000000
 
 
 def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
@@ -93,7 +99,7 @@ def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
             rows.append((f"{name} {'行数 ' + word if zh else 'rows ' + key}", r[key], None))
     for note in info["notes"]:
         rows.append(("说明" if zh else "note", None, note))
-    names = ["项目", "数值", "说明"] if zh else ["item", "value", "text"]
+    names = ["项目", _SUMMARY_VALUE[lang], "说明"] if zh else ["item", _SUMMARY_VALUE[lang], "text"]
     return pl.DataFrame(rows, schema={names[0]: pl.String, names[1]: pl.Float64, names[2]: pl.String}, orient="row")
 
 
@@ -200,7 +206,7 @@ def score(
     write_table(
         table, output, encoding=output_encoding, sheet="客户评分" if lang == "zh" else "scores",
         extra_sheets={"汇总" if lang == "zh" else "summary": _summary_sheet(info, lang)},
-        number_formats=NUMBER_FORMATS if lang == "en" else {HEADERS_ZH[k]: v for k, v in NUMBER_FORMATS.items()},
+        number_formats={**(NUMBER_FORMATS if lang == "en" else {HEADERS_ZH[k]: v for k, v in NUMBER_FORMATS.items()}), _SUMMARY_VALUE[lang]: "General"},
     )
     if rejects is not None:
         write_table(localized_rejects(run.rejects, lang), str(rejects), encoding=output_encoding, sheet="拒绝行" if lang == "zh" else "rejects")
