@@ -149,3 +149,18 @@ def test_u10_findings_come_in_rank_order_within_their_severity():
         }
     )
     assert _sorted(findings).collect()["customer_id"].to_list() == ["C9", "C2", "C3", "C1"]
+
+
+def test_top_lines_are_ranked_by_loss_over_all_months(tmp_path):
+    """SPEC §8 "top lines by loss": LA lost 7.7 % over the year (one month at 50 %), LB 2.4 % (three months
+    just past 8 %, so the most flagged), LC 7 % every month (never flagged)."""
+    losses = {"LA": [0.5] + [0.04] * 11, "LB": [0.09] * 3 + [0.0] * 9, "LC": [0.07] * 12}
+    people, billing, supply = [], [], []
+    for line, rates in losses.items():
+        people.append(customer(f"C{line}", line_id=line, area_id=None))
+        billing += bills(f"C{line}", kwh=[1000.0] * 12, start="2024-01")
+        supply += [{"line_id": line, "period": p, "supplied_kwh": 1000.0 / (1 - r)} for p, r in zip(months("2024-01", 12), rates)]
+    result = audit(tmp_path, customers=people, billing=billing, supply=supply, rules="L01")
+    top = top_lines(result, 5)
+    assert top["line_id"].to_list() == ["LA", "LC", "LB"]
+    assert top["flagged_months"].to_list() == [1, 0, 3]

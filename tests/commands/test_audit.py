@@ -174,7 +174,7 @@ def test_chinese_headers_and_labels(runner, dataset):
     assert header == "规则,严重程度,户号,供电线路,台区,账期,数值,阈值,说明,说明（英文）,依据"
     assert row.startswith("A02,低,C99,L1,A1,,,,联系电话“<b>123</b>”不是有效的大陆手机或固定电话号码,")
     summary = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--rules", "L01,U10", "--lang", "zh"]).stderr
-    assert "  台区 A1：异常0个月；最差 " in summary and "第1名 C3（线路 L1，台区 A1）：" in summary
+    assert "  台区 A1：全部月份 " in summary and "；异常0个月；最差 " in summary and "第1名 C3（线路 L1，台区 A1）：" in summary
     assert "电费账单：读入 " in summary and "wrote" not in summary and "rows," not in summary
 
 

@@ -215,9 +215,10 @@ def counts(result: AuditResult) -> pl.DataFrame:
 
 
 def top_lines(result: AuditResult, n: int, bounds: tuple[float, float] = (-0.01, 0.08)) -> pl.DataFrame:
-    """Lines and areas with the most flagged months (L01), then the worst month: one row each with the
-    loss rate over all assessed months (Σ supplied, Σ billed) and its worst month, the one farthest
-    outside (or least inside) `bounds`, the L01 minimum and maximum."""
+    """The lines and areas with the highest loss (SPEC §8 "top lines by loss"): one row each with the loss
+    rate over all assessed months (Σ supplied − Σ billed over Σ supplied), by which they are ranked
+    (then by flagged months), its months flagged by L01 and its worst month, the one farthest outside
+    (or least inside) `bounds`, the L01 minimum and maximum."""
     supplied, billed = pl.col("supplied_kwh"), pl.col("billed_kwh")
     low, high = bounds
     badness = pl.max_horizontal(pl.col("loss_rate") - high, low - pl.col("loss_rate")).fill_null(float("-inf"))
@@ -237,13 +238,11 @@ def top_lines(result: AuditResult, n: int, bounds: tuple[float, float] = (-0.01,
             # ties go to the earliest month
             worst_month=pl.col("period").sort_by(badness, "period", descending=[False, True]).last(),
             worst_loss_rate=pl.col("loss_rate").sort_by(badness, "period", descending=[False, True]).last(),
-            _badness=badness.max(),
         )
         .with_columns(loss_rate=pl.when(supplied > 0).then((supplied - billed) / supplied))
         .join(flagged, on=["line_id", "area_id"], how="left", nulls_equal=True)
         .with_columns(pl.col("flagged_months").fill_null(0))
-        .sort("flagged_months", "_badness", *key, descending=[True, True, False, False, False], nulls_last=True)
-        .drop("_badness")
+        .sort("loss_rate", "flagged_months", *key, descending=[True, True, False, False, False], nulls_last=True)
         .head(n)
     )
 

@@ -22,8 +22,8 @@ from powercrm.io.writers import atomic_path
 MAX_ROWS_PER_RULE = 500
 FINDING_COLUMNS = ["severity", "customer_id", "line_id", "area_id", "period", "value", "threshold", "message_zh", "message_en", "evidence"]
 LINE_COLUMNS = [
-    "level", "line_id", "area_id", "voltage_kv", "customers", "months", "flagged_months", "supplied_kwh", "billed_kwh",
-    "loss_rate", "worst_month", "worst_loss_rate",
+    "level", "line_id", "area_id", "voltage_kv", "customers", "months", "supplied_kwh", "billed_kwh", "loss_rate",
+    "flagged_months", "worst_month", "worst_loss_rate",
 ]
 SUSPECT_COLUMNS = ["rank", "customer_id", "line_id", "area_id", "score", "onset", "drop", "zero_share", "volatility_ratio", "reactive_ratio", "peer"]
 
@@ -35,7 +35,7 @@ TEXT = {
         "rules": "Rules run",
         "findings": "Findings",
         "summary": "Findings per rule and severity",
-        "lines": "Lines and areas by flagged months and worst monthly loss rate",
+        "lines": "Lines and areas by loss rate over all months",
         "suspects": "Theft inspection list (score at least {min_score:g})",
         "notes": "Checks not made",
         "per_rule": "Findings by rule",
@@ -50,7 +50,7 @@ TEXT = {
         "rules": "稽查规则",
         "findings": "问题数",
         "summary": "各规则问题数（按严重程度）",
-        "lines": "各线路与台区的线损（按异常月数和最差月线损率）",
+        "lines": "各线路与台区的线损（按全部月份线损率排序）",
         "suspects": "窃电嫌疑检查清单（得分不低于{min_score:g}）",
         "notes": "未检查的项目",
         "per_rule": "各规则问题明细",

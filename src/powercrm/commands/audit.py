@@ -84,16 +84,16 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             console.print(f"{row[0]:<5}" + "".join(f"{n:>8,}" for n in row[2:]) + f"  {row[1]}", markup=False)
         console.print(f"{info['findings']:,} " + ("条稽查问题" if zh else "findings"), markup=False)
     if info["top_lines"]:
-        console.print("线损（异常月数、最差月、全部月份）：" if zh else "line loss (flagged months, worst month, all months):", markup=False)
+        console.print("线损率最高的线路与台区（全部月份、异常月数、最差月）：" if zh else "lines by loss (all months, flagged months, worst month):", markup=False)
         for line in info["top_lines"]:
             area = line["level"] == "area"
             where = (f"台区 {line['area_id']}" if area else f"线路 {line['line_id']}") if zh else (f"area {line['area_id']}" if area else f"line {line['line_id']}")
             overall = "" if line["loss_rate"] is None else f"{line['loss_rate']:.1%}"
             worst = f"{line['worst_month']} {line['worst_loss_rate']:.1%}" if line["worst_loss_rate"] is not None else ""
             if zh:
-                console.print(f"  {where}：异常{line['flagged_months']}个月；最差 {worst}；全部月份 {overall}", markup=False)
+                console.print(f"  {where}：全部月份 {overall}；异常{line['flagged_months']}个月；最差 {worst}", markup=False)
             else:
-                console.print(f"  {where}: {line['flagged_months']} flagged; worst {worst}; all months {overall}", markup=False)
+                console.print(f"  {where}: all months {overall}; {line['flagged_months']} flagged; worst {worst}", markup=False)
     if info["top_suspects"]:
         console.print("窃电嫌疑：" if zh else "top theft suspects:", markup=False)
         for s in info["top_suspects"]:
