@@ -348,3 +348,11 @@ def test_xlsx_writes_text_that_looks_like_a_formula_or_a_link_as_text(tmp_path):
         shared = z.read("xl/sharedStrings.xml").decode()
     assert "<f>" not in sheet and "<hyperlink" not in sheet
     assert "=3+4" in shared and "+8613800138000" in shared and ">0033<" in shared
+
+
+@pytest.mark.parametrize("option", ["--rejects", "--chart"])
+def test_only_o_writes_to_stdout(option):
+    """`--rejects -` put a second CSV after the scores (or before the --json line) on stdout, exit 0."""
+    check_outputs({"-o": "-"})
+    with pytest.raises(UsageError, match=f"{option} -: only -o writes to standard output"):
+        check_outputs({"-o": "s.csv", option: Path("-")})

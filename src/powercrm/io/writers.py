@@ -65,6 +65,9 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Pat
     sources = [os.path.realpath(p) for p in inputs]
     seen: dict[str, str] = {}
     for option, path in outputs.items():
+        if path is not None and str(path) == STDOUT and option != "-o":
+            # a second table after the first, or before a --json line, is not a stream a script can read
+            raise UsageError(f"{option} -: only -o writes to standard output; give {option} a file")
         if path is None or str(path) == STDOUT:
             continue
         key = os.path.realpath(path)
