@@ -71,6 +71,12 @@ def test_no_arguments_prints_usage_and_exits_2(runner):
     assert "validate" in result.stdout + result.stderr
 
 
+def test_no_arguments_prints_the_help_once_as_a_process():
+    result = subprocess.run([sys.executable, "-m", "powercrm.cli"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stdout.count("Usage:") == 1
+
+
 def test_unknown_command_exits_2(runner):
     result = runner.invoke(app, ["frobnicate"])
     assert result.exit_code == 2

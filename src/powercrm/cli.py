@@ -45,6 +45,15 @@ app = typer.Typer(
 )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cron job's timeout, `systemctl stop`): unwinds the run like Ctrl-C, so the temporary file
+    of an output being written is removed, and ends in one line with exit code 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn powercrm, polars and OS errors into one line on stderr and the right exit code; with
     `--json`, also one JSON line `{"ok": false, "error": ..., "exit_code": ...}` where the summary would
@@ -70,6 +79,8 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1)
         except OSError as exc:
             fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", 1)
+        except Terminated:
+            fail("terminated", 143)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except (typer.Exit, typer.Abort, TyperException):
@@ -102,9 +113,8 @@ for _command, _panel in COMMANDS:
 def _usage_error(exc: Exception, argv: list[str]) -> int:
     """A command-line error caught by the parser (an unknown option, `--lang fr`) as one line, and as the
     `--json` line when asked for, like every other error (typer draws a five-line box); its exit code."""
-    if isinstance(exc, parser_errors.NoArgsIsHelpError) and exc.ctx is not None:
-        typer.echo(exc.ctx.get_help())
-        return 2
+    if isinstance(exc, parser_errors.NoArgsIsHelpError):
+        return 2  # the parser printed the help already
     message = exc.format_message() if isinstance(exc, parser_errors.ClickException) else "aborted"
     code = exc.exit_code if isinstance(exc, parser_errors.ClickException) else 1
     ctx = getattr(exc, "ctx", None)
@@ -121,6 +131,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):
         # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(prog_name="powercrm", standalone_mode=False)
     except (parser_errors.ClickException, typer.Abort) as exc:

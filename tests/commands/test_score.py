@@ -272,3 +272,25 @@ def test_xlsx_shares_and_summary_counts_are_not_cut_to_six_decimals(runner, data
     assert scores["C"] == scores["F"] == "General"  # B11, B12
     assert scores["B"] == "#,##0" and scores["H"].startswith("#,##0.000000")  # x_B11, x_B21
     assert _row2_formats(out, 2)["B"] == "General"
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(runner, data, tmp_path, monkeypatch):
+    """A cron timeout or `systemctl stop` sends SIGTERM: a 0-byte `.s.csv.*.tmp` stayed beside the output."""
+    import signal
+
+    from powercrm import cli
+    from powercrm.io import writers
+
+    def killed_midway(frame, path, encoding):
+        path.write_text("customer_id,")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(writers, "_write_csv", killed_midway)
+    previous = signal.signal(signal.SIGTERM, cli._terminate)
+    try:
+        result = score(runner, data, "-o", tmp_path / "s.csv", "--json", "-q")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert result.exit_code == 143
+    assert result.stderr == "error: terminated\n" and json.loads(result.stdout)["exit_code"] == 143
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # the dataset, and nothing written
