@@ -233,6 +233,18 @@ def test_json_says_ok(run):
     assert json.loads(run("--json").stdout)["ok"] is True
 
 
+def test_json_goes_to_stderr_when_the_table_goes_to_stdout(run, tmp_path):
+    """`weights -o - --json` printed no JSON line at all; cron scripts pass -q and --encoding to every command."""
+    piped = run("-o", "-", "--json", "-q")
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout.startswith("criterion,") and json.loads(piped.stderr)["ok"] is True
+    single = run("--matrix", write(tmp_path, "m.csv", "0.5,0.7\n0.3,0.5\n"), "-o", "-", "--json")
+    assert single.stdout.startswith("label,weight") and json.loads(single.stderr)["matrix"]["weights"] == pytest.approx([0.7, 0.3])
+    out = tmp_path / "w.csv"
+    assert run("-o", str(out), "--encoding", "gb18030", "-q").exit_code == 0
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
 def test_an_infinite_a_is_a_usage_error(run):
     result = run("--a", "inf")
     assert result.exit_code == 2 and "finite" in result.stderr

@@ -18,7 +18,7 @@ from powercrm.ahp.config import WeightsConfig, global_weights
 from powercrm.ahp.fuzzy import min_a
 from powercrm.ahp.hierarchy import HIERARCHY, HierarchyWeights, MatrixWeights, Method, compose, weigh_matrix
 from powercrm.ahp.matrix_file import MatrixSet, SingleMatrix, load_matrix_file
-from powercrm.commands.common import ConfigOpt, JsonOpt, print_json, stderr_console
+from powercrm.commands.common import ConfigOpt, JsonOpt, OutputEncodingOpt, QuietOpt, print_json, stderr_console
 from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.writers import STDOUT, check_writable, write_table
@@ -66,6 +66,8 @@ def weights(
         typer.Option("--output", "-o", help="Also write the weights table: .csv, .parquet, .xlsx, or - for CSV on stdout (then nothing else goes there)."),
     ] = None,
     json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    output_encoding: OutputEncodingOpt = "utf-8-sig",
 ) -> None:
     r"""Show the AHP weights: criteria, indicators, global weights and the consistency of every matrix.
 
@@ -97,11 +99,11 @@ def weights(
     if isinstance(loaded, SingleMatrix):
         _check_a(a, len(loaded.matrix), f"matrix of {loaded.source}")
         single = weigh_matrix(loaded.matrix, loaded.labels, str(loaded.source), method, a, cfg.tolerance)
-        _warn(single)
+        _warn(single, quiet=quiet)
         if output is not None:
-            write_table(pl.DataFrame({"label": single.labels, "weight": single.weights}), output, sheet="weights")
-        if output != STDOUT:
-            _show_single(single, method, json_out)
+            write_table(pl.DataFrame({"label": single.labels, "weight": single.weights}), output, sheet="weights", encoding=output_encoding)
+        if output != STDOUT or json_out:
+            _show_single(single, method, json_out, to_stderr=output == STDOUT)
         return
     _check_a(a, len(HIERARCHY), "criteria matrix")
     criteria_matrix, matrices, source = cfg.criteria_matrix, cfg.matrices, "the config"
@@ -111,11 +113,11 @@ def weights(
         whole = loaded.criteria_matrix is not None and loaded.matrices
         source = str(loaded.source) if whole else f"{loaded.source} and the config"
     result = compose(criteria_matrix, matrices, method, a if a is not None else cfg.a, cfg.tolerance)
-    _warn(result.criteria, *result.groups.values())
+    _warn(result.criteria, *result.groups.values(), quiet=quiet)
     if output is not None:
-        write_table(_weights_table(result, cfg), output, sheet="weights")
-    if output != STDOUT:
-        _show_hierarchy(result, cfg, source, json_out)
+        write_table(_weights_table(result, cfg), output, sheet="weights", encoding=output_encoding)
+    if output != STDOUT or json_out:
+        _show_hierarchy(result, cfg, source, json_out, to_stderr=output == STDOUT)
 
 
 def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame:
@@ -145,8 +147,8 @@ def _check_a(a: float | None, n: int, what: str) -> None:
         raise UsageError(f"--a {a:g} is below (n − 1)/2 = {min_a(n):g} of the {n}×{n} {what}; Lü's weights need a ≥ (n − 1)/2")
 
 
-def _warn(*judgments: MatrixWeights) -> None:
-    console = stderr_console()
+def _warn(*judgments: MatrixWeights, quiet: bool = False) -> None:
+    console = stderr_console(quiet)
     for judgment in judgments:
         if judgment.consistency.warning:
             console.print(f"warning: {judgment.consistency.warning}", markup=False)
@@ -236,7 +238,7 @@ def _scoring_line(cfg: WeightsConfig) -> str:
     return f'scoring uses the weights computed from the config\'s matrices (weights.use = "computed", method {cfg.method})'
 
 
-def _show_hierarchy(result: HierarchyWeights, cfg: WeightsConfig, source: str, json_out: bool) -> None:
+def _show_hierarchy(result: HierarchyWeights, cfg: WeightsConfig, source: str, json_out: bool, to_stderr: bool = False) -> None:
     if json_out:
         published = cfg.published
         print_json(
@@ -252,15 +254,16 @@ def _show_hierarchy(result: HierarchyWeights, cfg: WeightsConfig, source: str, j
                     for row in result.indicators
                 ],
                 "scoring": {"use": cfg.use, "weights": global_weights(cfg)},
-            }
+            },
+            to_stderr=to_stderr,
         )
         return
     _print(_hierarchy_sections(result, cfg, source), _scoring_line(cfg))
 
 
-def _show_single(judgment: MatrixWeights, method: Method, json_out: bool) -> None:
+def _show_single(judgment: MatrixWeights, method: Method, json_out: bool, to_stderr: bool = False) -> None:
     if json_out:
-        print_json({"ok": True, "method": method, "matrix": judgment.model_dump()})
+        print_json({"ok": True, "method": method, "matrix": judgment.model_dump()}, to_stderr=to_stderr)
         return
     sections = [
         _Section(
