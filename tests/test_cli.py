@@ -179,3 +179,19 @@ def test_a_bug_ends_in_one_line_and_the_json_line_not_a_traceback(runner, monkey
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error: internal error, please report it: KeyError: 'B12' (POWERCRM_DEBUG=1 shows where)"]
     assert json.loads(result.stdout)["exit_code"] == 1
+
+
+def test_an_interrupt_while_the_cli_is_imported_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in the first half second (importing polars) printed an importlib traceback."""
+    from powercrm import entry
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(entry, "_cli", interrupted)
+    monkeypatch.setattr(sys, "argv", ["powercrm", "score", "data", "-o", "-", "--json"])
+    with pytest.raises(SystemExit) as exit_:
+        entry.main()
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: interrupted" and json.loads(err[1])["exit_code"] == 130

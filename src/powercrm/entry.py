@@ -1,0 +1,26 @@
+"""The console script. Importing the CLI (polars, typer, the commands) takes about half a second; an
+interrupt in that time ended in an importlib traceback. It is caught here like one during a run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+
+def _cli() -> Callable[[], None]:
+    from powercrm.cli import main
+
+    return main
+
+
+def main() -> None:
+    try:
+        _cli()()
+    except KeyboardInterrupt:
+        argv = sys.argv[1:]
+        sys.stderr.write("error: interrupted\n")
+        if "--json" in argv:
+            data_on_stdout = any(a in ("-o", "--output") and b == "-" for a, b in zip(argv, argv[1:]))
+            (sys.stderr if data_on_stdout else sys.stdout).write(json.dumps({"ok": False, "error": "interrupted", "exit_code": 130}) + "\n")
+        sys.exit(130)
