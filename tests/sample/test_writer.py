@@ -123,3 +123,24 @@ def test_interval_readings_match_monthly_load(small: SampleData) -> None:
     assert ((j["avg"] - j["avg_load_kw"]).abs() < 0.002).all()
     ok = j.filter(pl.col("max_load_kw") >= pl.col("avg_load_kw"))
     assert (ok["mx"] <= ok["max_load_kw"] + 0.002).all()
+
+
+def test_an_interrupted_write_leaves_no_table_behind(tmp_path, monkeypatch):
+    """Ctrl-C 8 s into a 200,000-customer sample left customers and billing without load: `score` read
+    it as a dataset without load, and a rerun refused to replace it."""
+    from powercrm.sample import writer
+
+    real = writer.write_table
+
+    def interrupted(name, df, out, **kwargs):
+        if name == "load":
+            raise KeyboardInterrupt
+        return real(name, df, out, **kwargs)
+
+    monkeypatch.setattr(writer, "write_table", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_sample(tmp_path / "s", customers=20, months=3)
+    assert list((tmp_path / "s").iterdir()) == []
+    monkeypatch.setattr(writer, "write_table", real)
+    _, written = writer.write_sample(tmp_path / "s", customers=20, months=3)
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(p.name for p in written)

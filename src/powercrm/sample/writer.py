@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -174,15 +175,26 @@ def write_table(name: str, df: pl.DataFrame, out: Path, *, fmt: str = "csv", zh:
 
 def _write_all(tables, out: Path, fmt: str, zh: bool, enc: str, existing: list[Path]) -> tuple[dict[str, pl.DataFrame], list[Path]]:
     """Write `(name, frame)` pairs as they come, two at a time (polars releases the GIL while writing),
-    so the big tables are written while the rest is still being generated."""
+    so the big tables are written while the rest is still being generated.
+
+    The tables are written into a staging directory inside `out` and moved in once all are written: an
+    interrupted run (Ctrl-C 8 s into 200,000 customers) left customers and billing without load, which
+    `score` then read as a dataset without load, and a rerun refused to replace."""
     out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".powercrm-sample-", dir=out))
     frames: dict[str, pl.DataFrame] = {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = []
-        for name, df in tables:
-            frames[name] = df
-            futures.append(pool.submit(write_table, name, df, out, fmt=fmt, zh=zh, encoding=enc))
-        written = [f.result() for f in futures]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = []
+            for name, df in tables:
+                frames[name] = df
+                futures.append(pool.submit(write_table, name, df, staging, fmt=fmt, zh=zh, encoding=enc))
+            staged = [f.result() for f in futures]
+        written = [out / path.name for path in staged]
+        for path, target in zip(staged, written, strict=True):
+            os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for stale in set(existing) - set(written):
         stale.unlink(missing_ok=True)
     return frames, written
