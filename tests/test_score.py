@@ -121,6 +121,14 @@ def test_fixed_origin_moves_customers_between_quadrants(tmp_path):
     }
 
 
+def test_a_dataset_without_load_says_so(run, tmp_path):
+    """An interrupted export (or `sample`) without its load table scored every B21 null, without a word."""
+    assert any(n.startswith("no load table (load or load_interval): B21 is null") for n in run.notes)
+    data = write_dataset(tmp_path)
+    pl.DataFrame({"户号": ["A"], "账期": ["2025-12"], "平均负荷": [1.0], "最大负荷": [2.0]}).write_csv(data / "load.csv")
+    assert not any(n.startswith("no load table") for n in run_score(load_dataset(data), Config()).notes)
+
+
 def test_summary_counts(run):
     info = summary(run)
     assert info["segments"] == {"key": 2, "develop": 0, "maintain": 0, "low_value": 1}

@@ -100,7 +100,10 @@ def run_score(
         f"{sum(weights[i] for i in CRITERIA[c]):.3f} counts in neither value"
         for c in cfg.scoring.unplaced_criteria()
     ]
-    notes = (*dataset.reading_notes(), *archive_notes, *indicators.notes, *unplaced)
+    no_load = [] if "load" in dataset or "load_interval" in dataset else [
+        "no load table (load or load_interval): B21 is null for every customer, scored the null score"
+    ]
+    notes = (*dataset.reading_notes(), *archive_notes, *no_load, *indicators.notes, *unplaced)
     return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
 
 
