@@ -356,3 +356,19 @@ def test_only_o_writes_to_stdout(option):
     check_outputs({"-o": "-"})
     with pytest.raises(UsageError, match=f"{option} -: only -o writes to standard output"):
         check_outputs({"-o": "s.csv", option: Path("-")})
+
+
+@pytest.mark.skipif(os.devnull != "/dev/null", reason="a POSIX null device")
+def test_dev_null_discards_the_table_and_stays_a_device():
+    """`-o /dev/null` (cron wanting only --json) was 'unknown output type'; a temporary file renamed onto it
+    would have replaced the device."""
+    assert output_format("/dev/null") == "discard"
+    check_writable("/dev/null")
+    check_outputs({"-o": "/dev/null", "--rejects": "/dev/null"})
+    write_table(pl.DataFrame({"a": [1]}), "/dev/null")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_an_empty_output_name_says_so():
+    with pytest.raises(UsageError, match="an empty output file name"):
+        check_writable("")

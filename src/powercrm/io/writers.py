@@ -26,10 +26,19 @@ XLSX_MAX_ROWS = 1_048_575
 _CSV_ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf-8": "utf-8", "utf8": "utf-8", "gbk": "gb18030", "gb18030": "gb18030"}
 
 
+def _discarded(path: str | Path) -> bool:
+    """`-o /dev/null`, as cron jobs that want only the --json line write: nothing is written (a temporary
+    file renamed onto it would replace the device)."""
+    return str(path) != "" and os.path.realpath(path) == os.devnull
+
+
 def output_format(path: str | Path) -> str:
-    """`csv`, `parquet`, `xlsx` or `stdout` from the target name; an unknown extension is a usage error."""
+    """`csv`, `parquet`, `xlsx`, `stdout` or `discard` (`/dev/null`) from the target name; an unknown
+    extension is a usage error."""
     if str(path) == STDOUT:
         return "stdout"
+    if _discarded(path):
+        return "discard"
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise UsageError(f"{path}: unknown output type {suffix or '(none)'!r}; use .csv, .parquet, .xlsx or - for stdout")
@@ -38,8 +47,10 @@ def output_format(path: str | Path) -> str:
 
 def check_writable(path: str | Path, *, table: bool = True) -> None:
     """Fail before any work when the output cannot be written where asked (for a table: in a known format)."""
-    if str(path) == STDOUT:
+    if str(path) == STDOUT or _discarded(path):
         return
+    if not str(path).strip():
+        raise UsageError("an empty output file name; give one, e.g. -o scores.csv")
     if Path(path).is_dir():
         raise UsageError(f"{path}: a directory; give the output a file name (e.g. {Path(path) / 'scores.csv'})")
     if table:
@@ -68,7 +79,7 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Pat
         if path is not None and str(path) == STDOUT and option != "-o":
             # a second table after the first, or before a --json line, is not a stream a script can read
             raise UsageError(f"{option} -: only -o writes to standard output; give {option} a file")
-        if path is None or str(path) == STDOUT:
+        if path is None or str(path) == STDOUT or _discarded(path):
             continue
         key = os.path.realpath(path)
         if key in seen:
@@ -194,6 +205,8 @@ def write_table(
     # collected before the temporary file exists: polars' sinks write from background threads and
     # can leave a file behind after raising, which would break the no-half-written-output promise
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if fmt == "discard":
+        return
     if fmt == "stdout":
         out = stdout or sys.stdout
         text = data.write_csv()
