@@ -65,3 +65,25 @@ def test_an_empty_scores_file_is_one_line(runner, tmp_path):
     (tmp_path / "s.csv").write_bytes(b"")
     result = run(runner, "chart", tmp_path / "s.csv", "-o", tmp_path / "vm.png")
     assert result.exit_code == 1 and result.stderr.strip() == f"error: {tmp_path / 's.csv'}: the file is empty"
+
+
+def test_an_xlsx_scores_file_with_a_column_empty_in_its_first_rows_is_read_quietly(tmp_path):
+    """fastexcel warned 'Could not determine dtype for column 4' on stderr under -q (fee_level is empty
+    for every customer that is not important, often the first thousand rows)."""
+    from powercrm.io.writers import write_table
+
+    n = 1500
+    write_table(
+        pl.DataFrame({
+            "customer_id": [str(i) for i in range(n)], "current_value": [1.0 + i % 3 for i in range(n)],
+            "potential_value": [1.0 + i % 2 for i in range(n)], "segment": ["key"] * n, "fee_level": [None] * 1200 + ["x"] * 300,
+        }),
+        tmp_path / "s.xlsx",
+    )
+    import subprocess
+    import sys
+
+    # a process: the warning came from fastexcel's native code, past Python's sys.stderr
+    run = [sys.executable, "-m", "powercrm.cli", "chart", str(tmp_path / "s.xlsx"), "-o", str(tmp_path / "c.svg"), "-q"]
+    result = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stderr == ""

@@ -40,7 +40,9 @@ def read_scores(path: Path) -> pl.DataFrame:
         if suffix == ".parquet":
             frame = pl.read_parquet(path)
         elif suffix == ".xlsx":
-            frame = pl.read_excel(path, sheet_id=1)
+            # as text: only two columns are read as numbers below, and inferring every type warned on stderr
+            # (under -q) about columns empty in their first rows
+            frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
         else:
             frame = pl.read_csv(io.StringIO(_csv_text(path.read_bytes())), infer_schema_length=10_000)
     except Exception as exc:  # noqa: BLE001 - polars and fastexcel raise many kinds for a bad file
