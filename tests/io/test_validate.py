@@ -130,6 +130,14 @@ def test_several_bills_for_one_customer_month_is_a_warning(make_dataset):
     assert p.rows == [2, 7] and p.example == "0033001234 2024-01"
 
 
+def test_a_bill_set_aside_is_not_counted_as_a_second_bill_of_its_month(make_dataset):
+    """A bill with a blank kWh is rejected whole; the warning said it would be summed with the month's bill."""
+    billing = [*BILLING_ROWS, ["0033001234", "2024-01", "", "5000"]]
+    problems = problems_of(make_dataset(billing=billing))
+    assert only(problems, "required").rows == [7]
+    assert not [p for p in problems if p.check == "several_rows"]
+
+
 def test_several_supply_rows_for_one_line_month_is_a_warning(make_dataset):
     data = make_dataset()
     rows = [["L1", "", "2024-01", "500"], ["L1", "", "202401", "20"], ["L1", "A1", "2024-01", "300"], ["L2", "", "2024-01", "9"]]

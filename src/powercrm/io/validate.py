@@ -117,7 +117,11 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 _Check(Severity.WARNING, name, "negative", "negative energy or load", pl.col(name) < 0, pl.col(name))
             )
     if t.name == "billing" and {"customer_id", "period"} <= t.present:
-        several = (pl.len().over("customer_id", "period") > 1) & pl.col("period").is_not_null()
+        # among the rows used, as they are summed: a row set aside (a blank kWh) is not an adjustment bill
+        used = t.problem().is_null() & pl.all_horizontal(pl.col(c).is_not_null() for c in t.table.required_columns if c in t.present)
+        if total is not None:
+            used = used & ~total
+        several = used & (used.cast(pl.Int32).sum().over("customer_id", "period") > 1)
         example = pl.concat_str(pl.col("customer_id"), pl.col("period").dt.strftime("%Y-%m"), separator=" ")
         checks.append(
             _Check(
@@ -127,7 +131,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 "several billing rows for one customer-month (adjustment bills; they are summed)",
                 several,
                 example,
-                pl.col("period").is_not_null(),
+                used,
             )
         )
     if t.name == "supply" and "period" in t.present:
