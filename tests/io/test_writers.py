@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -372,3 +373,21 @@ def test_dev_null_discards_the_table_and_stays_a_device():
 def test_an_empty_output_name_says_so():
     with pytest.raises(UsageError, match="an empty output file name"):
         check_writable("")
+
+
+def test_an_interrupted_xlsx_write_leaves_no_file_anywhere(tmp_path, monkeypatch):
+    """xlsxwriter's per-sheet temporary files stayed in /tmp after Ctrl-C or SIGTERM (20 files, up to
+    271 MB, for an audit of 200,000 customers), and closing on the interrupt wrote the workbook first."""
+    real = pl.DataFrame.write_excel
+
+    def interrupted(self, workbook, **kwargs):
+        real(self, workbook, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pl.DataFrame, "write_excel", interrupted)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "out").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        write_table(pl.DataFrame({"a": list(range(1000)), "b": ["x"] * 1000}), tmp_path / "out" / "t.xlsx", extra_sheets={"s2": pl.DataFrame({"c": [1]})})
+    assert list((tmp_path / "out").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []

@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import Any, IO
 
 import polars as pl
 
@@ -147,15 +147,21 @@ def stamp_workbook(workbook) -> None:
         workbook.set_properties({"created": dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)})
 
 
-def new_workbook(path: Path):
-    """An xlsxwriter workbook that writes text as text: a customer name, id or area holding `=3+4` or
-    `=HYPERLINK(...)` (from an archive anyone can edit) stays that text, not a formula Excel evaluates;
-    dated by `stamp_workbook`."""
+@contextlib.contextmanager
+def new_workbook(path: Path) -> Iterator[Any]:
+    """An xlsxwriter workbook that writes text as text (an archive value `=3+4` or `=HYPERLINK(...)`
+    stays that text, not a formula Excel evaluates), dated by `stamp_workbook`, and closed (written)
+    only when the block succeeds. xlsxwriter keeps each sheet in temporary files until it closes:
+    they go in a directory of our own, removed whatever happens (an interrupt left up to 20 files of
+    hundreds of MB in /tmp, and closing on an interrupt wrote the whole workbook first)."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
-    stamp_workbook(workbook)
-    return workbook
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with tempfile.TemporaryDirectory(prefix=".powercrm-xlsx-", dir=Path(path).resolve().parent) as scratch:
+        workbook = xlsxwriter.Workbook(path, {**options, "tmpdir": scratch})
+        stamp_workbook(workbook)
+        yield workbook
+        workbook.close()
 
 
 def write_xlsx(
