@@ -371,7 +371,7 @@ def test_dev_null_discards_the_table_and_stays_a_device():
 
 
 def test_an_empty_output_name_says_so():
-    with pytest.raises(UsageError, match="an empty output file name"):
+    with pytest.raises(UsageError, match="an empty output file name; give the output a file name"):
         check_writable("")
 
 
@@ -391,3 +391,18 @@ def test_an_interrupted_xlsx_write_leaves_no_file_anywhere(tmp_path, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         write_table(pl.DataFrame({"a": list(range(1000)), "b": ["x"] * 1000}), tmp_path / "out" / "t.xlsx", extra_sheets={"s2": pl.DataFrame({"c": [1]})})
     assert list((tmp_path / "out").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_and_a_symbolic_link_is_written_through(tmp_path):
+    """Both were replaced by a regular file: the pipe's reader got nothing, the link pointed nowhere new."""
+    fifo = tmp_path / "f.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="not a regular file"):
+        check_writable(fifo)
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old")
+    link.symlink_to(real)
+    check_writable(link)
+    write_table(pl.DataFrame({"a": [1]}), link)
+    assert link.is_symlink() and pl.read_csv(real).to_dict(as_series=False) == {"a": [1]}

@@ -50,7 +50,10 @@ def check_writable(path: str | Path, *, table: bool = True) -> None:
     if str(path) == STDOUT or _discarded(path):
         return
     if not str(path).strip():
-        raise UsageError("an empty output file name; give one, e.g. -o scores.csv")
+        raise UsageError("an empty output file name; give the output a file name")
+    if os.path.exists(path) and not os.path.isdir(path) and not os.path.isfile(path):
+        # a named pipe or a device: the temporary file renamed onto it would replace it
+        raise UsageError(f"{path}: not a regular file (a pipe or a device); write to a file, or to stdout with -o - and a redirection")
     if Path(path).is_dir():
         raise UsageError(f"{path}: a directory; give the output a file name (e.g. {Path(path) / 'scores.csv'})")
     if table:
@@ -96,10 +99,12 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Pat
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds and removed when it fails."""
     target = Path(path)
+    # through a symbolic link to the file it names: renaming onto the link replaced the link itself
+    real = Path(os.path.realpath(target))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
-        raise InputError(f"{target}: cannot write in the directory {target.resolve().parent} ({exc.strerror or exc})") from None
+        raise InputError(f"{target}: cannot write in the directory {real.parent} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -108,7 +113,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)
-        os.replace(tmp_path, target)
+        os.replace(tmp_path, real)
     except OSError as exc:
         if exc.filename not in (str(tmp_path), tmp):
             raise
