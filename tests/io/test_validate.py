@@ -226,12 +226,12 @@ def test_billing_whose_every_row_is_an_orphan_is_an_error(make_dataset):
 def test_orphans_that_lost_leading_zeros_are_named_as_such(make_dataset):
     # two of a customer's rows came through Excel as numbers (one with '.0'); one id is a real stranger
     billing = [list(r) for r in BILLING_ROWS] + [["9999", "2024-03", "1", "1"]]
-    billing[0][0], billing[1][0] = "33001234", "33001234.0"
+    billing[0][0], billing[1][0], billing[2][0] = "33001234", "33001234.0", "0033001235.00"
     problems = problems_of(make_dataset(billing=billing))
-    assert only(problems, "orphan").count == 3
+    assert only(problems, "orphan").count == 4
     hint = only(problems, "lost_zeros")
-    assert (hint.severity, hint.table, hint.column, hint.count) == (Severity.WARNING, "billing", "customer_id", 2)
-    assert "'33001234' for '0033001234'" in hint.message
+    assert (hint.severity, hint.table, hint.column, hint.count, hint.rows) == (Severity.WARNING, "billing", "customer_id", 3, [2, 3, 4])
+    assert "('33001234' here, '0033001234' in customers)" in hint.message
 
 
 def test_orphans_unlike_any_archive_id_get_no_lost_zeros_hint(make_dataset):

@@ -161,26 +161,28 @@ def _orphans(t: LoadedTable, customers: LoadedTable) -> _Scope:
 
 
 def _lost_zeros(scope: _Scope, check: _Check, customers: LoadedTable) -> Problem | None:
-    """The orphan rows of `scope` whose customer_id is an archive id that lost its leading zeros or
-    gained '.0' (Excel turned 户号 into a number on the way): one warning saying so, or None."""
+    """The orphan rows of `scope` whose customer_id is an archive id but for leading zeros or a trailing
+    '.0' (Excel turned 户号 into a number on the way, in either file): one warning saying so, with the
+    first rows and an example pair, or None."""
     def bare(e: pl.Expr) -> pl.Expr:
-        return e.str.strip_chars().str.strip_suffix(".0").str.strip_chars_start("0")
+        return e.str.strip_chars().str.replace(r"\.0+$", "").str.strip_chars_start("0")
 
     archive = customers.lf.select(pl.col("customer_id").drop_nulls().unique().sort()).select("customer_id", _bare=bare(pl.col("customer_id")))
     matched = (
         scope.rows.filter(check.condition)
-        .select(pl.col("customer_id").alias("_orphan"), _bare=bare(pl.col("customer_id")))
+        .select(ROW, pl.col("customer_id").alias("_orphan"), _bare=bare(pl.col("customer_id")))
         .join(archive.unique("_bare", keep="first", maintain_order=True), on="_bare", how="inner", maintain_order="left")
     )
-    n, first = pl.collect_all([matched.select(pl.len()), matched.head(1)], engine="streaming")
+    n, first = pl.collect_all([matched.select(pl.len()), matched.head(MAX_ROWS_SHOWN)], engine="streaming")
     if not n.item():
         return None
     orphan, archived = first.row(0, named=True)["_orphan"], first.row(0, named=True)["customer_id"]
     message = (
-        f"customer_id is an archive id that lost its leading zeros or gained '.0' ({orphan!r} for {archived!r}; "
-        "export 户号 as text)"
+        f"customer_id matches an archive id but for leading zeros or a '.0' ({orphan!r} here, {archived!r} in "
+        "customers): Excel turned 户号 into a number; export it as text"
     )
-    return Problem(Severity.WARNING, scope.table.name, "customer_id", "lost_zeros", message, n.item())
+    rows = [] if scope.table.parts else first[ROW].to_list()
+    return Problem(Severity.WARNING, scope.table.name, "customer_id", "lost_zeros", message, n.item(), rows, orphan)
 
 
 def _scopes(t: LoadedTable) -> list[_Scope]:
