@@ -210,3 +210,13 @@ def test_a_table_without_usable_rows_is_exit_1_not_a_clean_audit(runner, dataset
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: {table}: no usable row (no data rows); nothing to audit"
     assert not out.exists()
+
+
+def test_the_plain_zh_count_table_lines_up_by_display_width(runner, dataset):
+    from rich.cells import cell_len
+
+    lines = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--rules", "A02", "--lang", "zh"]).stderr.splitlines()
+    header, row = lines[0], lines[1]
+    assert header.startswith("规则") and row.startswith("A02")
+    # the last count ends where its header 合计 ends (规则 and 合计 are two columns wide each)
+    assert cell_len(header.split("  规则名称")[0]) == cell_len(row.split("  联系")[0])

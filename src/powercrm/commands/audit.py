@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -79,7 +80,9 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
     else:
         # a non-terminal rich console is 80 columns and would truncate a table: plain lines instead
         rule, _, *numbers = per_rule.columns
-        console.print(f"{rule:<5}" + "".join(f"{n:>8}" for n in numbers) + ("  规则名称" if zh else "  title"), markup=False)
+        # padded by display width: 高 and 合计 take two columns each
+        right = "".join(" " * (8 - cell_len(n)) + n for n in numbers)
+        console.print(rule + " " * (5 - cell_len(rule)) + right + ("  规则名称" if zh else "  title"), markup=False)
         for row in per_rule.iter_rows():
             console.print(f"{row[0]:<5}" + "".join(f"{n:>8,}" for n in row[2:]) + f"  {row[1]}", markup=False)
         console.print(f"{info['findings']:,} " + ("条稽查问题" if zh else "findings"), markup=False)
