@@ -98,7 +98,8 @@ class AuditData:
         return self.customers.filter("active")
 
     def only_active(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        """The rows of `frame` (with `_c`) that belong to active customers: U01 (SPEC §7 "while active")."""
+        """The rows of `frame` (with `_c`) that belong to active customers: U01 (SPEC §7 "while active") and
+        U10's inspection list."""
         return frame.filter(pl.lit(self.archive_rows.get_column("active")).gather(pl.col(CUSTOMER)))
 
     def archive(self, frame: pl.LazyFrame, *columns: str, **computed: pl.Expr) -> pl.LazyFrame:

@@ -92,7 +92,7 @@ class _Relative:
         )
         # the inspection list is of active customers: a cancelled one's meter has nothing to inspect, and its
         # fall to zero at cancellation is not its peers' trend
-        levels = levels.filter(data.archive_rows.get_column("active").gather(levels.get_column(CUSTOMER)))
+        levels = data.only_active(levels.lazy()).collect()
         self.level = pl.repeat(None, size, dtype=pl.Float64, eager=True).scatter(levels.get_column(CUSTOMER), levels.get_column("_level"))
         first, last = self.months.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).row(0)
         self.first, self.span = first or 0, 1 if first is None else last - first + 1
