@@ -17,7 +17,7 @@ from powercrm.ahp.hierarchy import HIERARCHY as CRITERIA
 from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
-from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN, ROWS_USED
+from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
@@ -91,7 +91,7 @@ def run_score(
     numbers = numbers[len(counted) + 1 :]
     rows_used = {"customers": customers.height}
     rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers, strict=True)})
-    rows_used.update({name: int(indicators.local[ROWS_USED[name]].sum()) for name in indicators.rows_seen})
+    rows_used.update({name: counts["used"] for name, counts in indicators.rows.items()})
     rows_in = {name: rows_in[name] for name in dataset.tables}
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None

@@ -143,3 +143,14 @@ def test_a_customers_x_does_not_move_when_unrelated_customers_are_added(runner, 
         header = result.stdout.splitlines()[0].split(",")
         seen.add(tuple(v for h, v in zip(header, c1.split(",")) if h.startswith("x_")))
     assert len(seen) == 1
+
+
+def test_rows_read_used_and_rejected_are_reported(runner, data, tmp_path):
+    """indicators set unusable bills aside without a word, where score and audit count them."""
+    billing = data / "billing.csv"
+    billing.write_text(billing.read_text() + "A,2025-12,abc,0,1,1,0\nZZ,2025-12,5,0,1,1,0\n")
+    result = runner.invoke(app, ["indicators", str(data), "-o", str(tmp_path / "i.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert "billing: 62 rows, 60 used, 2 rejected" in result.stderr  # an unreadable kWh and an orphan
+    line = json.loads(runner.invoke(app, ["indicators", str(data), "-o", str(tmp_path / "i.csv"), "--json", "-q"]).stdout)
+    assert line["rows"]["billing"] == {"in": 62, "used": 60, "rejected": 2}

@@ -23,6 +23,7 @@ from powercrm.commands.common import (
     SupplyOpt,
     check_outputs,
     m_text,
+    print_rows,
     print_wrote,
     open_dataset,
     set_period_end,
@@ -114,6 +115,7 @@ def indicators(
                 "windows": {"current": str(windows.current), "previous": str(windows.previous), "credit": str(windows.credit)},
                 "m_b42": m_used,
                 "null_counts": nulls,
+                "rows": result.rows,
                 "notes": [*archive_notes, *result.notes],
                 "output": output,
                 "seconds": watch.seconds,
@@ -138,5 +140,6 @@ def indicators(
     console.print(("空指标：" if lang == "zh" else "null indicators: ") + ", ".join(f"{k} {v:,}" for k, v in nulls.items()), markup=False)
     for note in (*archive_notes, *result.notes):
         console.print(f"{'说明' if lang == 'zh' else 'note'}: {note}", markup=False)
+    print_rows(console, result.rows, lang)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=watch.seconds)

@@ -62,6 +62,16 @@ class IndicatorResult:
     def period_end(self) -> dt.date:
         return self.windows.period_end
 
+    @property
+    def rows(self) -> dict[str, dict[str, int]]:
+        """Rows of billing and load read, used (readable, of an archive customer) and rejected, from the
+        reductions themselves (no other scan)."""
+        counts = {}
+        for name, seen in self.rows_seen.items():
+            used = int(self.local[ROWS_USED[name]].sum())
+            counts[name] = {"in": seen, "used": used, "rejected": seen - used}
+        return counts
+
     @staticmethod
     def m_used(collected: pl.DataFrame) -> float | None:
         """M of B42 after the collect (null when no customer has a positive growth amount)."""
