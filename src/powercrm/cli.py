@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
 from powercrm.commands.common import print_json
+from powercrm.entry import data_on_stdout
 from powercrm.errors import PowercrmError
 from powercrm.io.writers import STDOUT
 
@@ -121,8 +122,7 @@ def _usage_error(exc: Exception, argv: list[str]) -> int:
     hint = f" (see '{ctx.command_path} --help')" if isinstance(exc, parser_errors.UsageError) and ctx is not None else ""
     typer.echo(f"error: {message}{hint}", err=True)
     if "--json" in argv:
-        data_on_stdout = any(a in ("-o", "--output") and b == STDOUT for a, b in zip(argv, argv[1:]))
-        print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout)
+        print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout(argv))
     return code
 
 

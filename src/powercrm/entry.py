@@ -14,6 +14,11 @@ def _cli() -> Callable[[], None]:
     return main
 
 
+def data_on_stdout(argv: list[str]) -> bool:
+    """Whether the command line sends the data to stdout (`-o -`): the --json line then goes to stderr."""
+    return any(a in ("-o", "--output") and b == "-" for a, b in zip(argv, argv[1:]))
+
+
 def main() -> None:
     try:
         _cli()()
@@ -21,6 +26,5 @@ def main() -> None:
         argv = sys.argv[1:]
         sys.stderr.write("error: interrupted\n")
         if "--json" in argv:
-            data_on_stdout = any(a in ("-o", "--output") and b == "-" for a, b in zip(argv, argv[1:]))
-            (sys.stderr if data_on_stdout else sys.stdout).write(json.dumps({"ok": False, "error": "interrupted", "exit_code": 130}) + "\n")
+            (sys.stderr if data_on_stdout(argv) else sys.stdout).write(json.dumps({"ok": False, "error": "interrupted", "exit_code": 130}) + "\n")
         sys.exit(130)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from powercrm.config import Config
 from powercrm.io.readers import Dataset, load_dataset, normalize_encoding
-from powercrm.io.writers import STDOUT
+from powercrm.io.writers import STDOUT, emit
 
 DataArg = Annotated[
     Path | None,
@@ -121,15 +121,8 @@ def print_json(payload: dict[str, Any], *, to_stderr: bool = False) -> None:
     stream = sys.stderr if to_stderr else sys.stdout
     if stream is None:  # closed by the caller (`>&-`): nobody reads it, and the run's outcome stands
         return
-    line = json.dumps(_finite(payload), ensure_ascii=False, default=str, allow_nan=False) + "\n"
-    if hasattr(stream, "buffer"):
-        # JSON is UTF-8 (RFC 8259) whatever the locale: a GBK or Latin-1 locale cannot encode every value
-        stream.flush()
-        stream.buffer.write(line.encode("utf-8"))
-        stream.buffer.flush()
-    else:
-        stream.write(line)
-        stream.flush()
+    # JSON is UTF-8 (RFC 8259) whatever the locale
+    emit(stream, json.dumps(_finite(payload), ensure_ascii=False, default=str, allow_nan=False) + "\n")
 
 
 def m_text(m: float | None, lang: str = "en") -> str:

@@ -201,6 +201,19 @@ def write_xlsx(
             )
 
 
+def emit(stream: IO[str], text: str, encoding: str = "utf-8") -> None:
+    """`text` onto a standard stream as bytes in `encoding`, not in the locale's: a zh_CN.GBK or Latin-1
+    locale could not encode '€' or any Chinese text (a stream without bytes underneath, as in tests, gets
+    the text)."""
+    if hasattr(stream, "buffer"):
+        stream.flush()
+        stream.buffer.write(text.encode(encoding))
+        stream.buffer.flush()
+    else:
+        stream.write(text)
+        stream.flush()
+
+
 def write_table(
     frame: pl.DataFrame | pl.LazyFrame,
     target: str | Path,
@@ -220,16 +233,8 @@ def write_table(
         return
     if fmt == "stdout":
         out = stdout or sys.stdout
-        text = data.write_csv()
-        if hasattr(out, "buffer"):
-            # bytes in the encoding asked for (UTF-8 unless --encoding gb18030, never a BOM on stdout), not in
-            # the locale's: a zh_CN.GBK or Latin-1 locale could not encode '€' or any Chinese text
-            out.flush()
-            out.buffer.write(text.encode("gb18030" if _csv_encoding(encoding) == "gb18030" else "utf-8"))
-            out.buffer.flush()
-            return
-        out.write(text)
-        out.flush()
+        # UTF-8 unless --encoding gb18030, never a BOM on stdout
+        emit(out, data.write_csv(), "gb18030" if _csv_encoding(encoding) == "gb18030" else "utf-8")
         return
     with atomic_path(target) as tmp:
         if fmt == "csv":
