@@ -181,6 +181,21 @@ def test_a_bug_ends_in_one_line_and_the_json_line_not_a_traceback(runner, monkey
     assert json.loads(result.stdout)["exit_code"] == 1
 
 
+@pytest.mark.parametrize("preset", [None, "dirty_decay_ms:0"])
+def test_the_console_script_sets_the_allocator_before_polars_unless_the_user_did(monkeypatch, preset):
+    """jemalloc reads its settings once, when polars is imported by the CLI; a value already set wins."""
+    from powercrm import entry
+
+    name, value = entry.ALLOCATOR
+    monkeypatch.setenv(name, preset or "")  # restored (or removed) after the test
+    if preset is None:
+        monkeypatch.delenv(name)
+    seen = []
+    monkeypatch.setattr(entry, "_cli", lambda: lambda: seen.append(os.environ.get(name)))
+    entry.main()
+    assert seen == [value if preset is None else preset]
+
+
 def test_an_interrupt_while_the_cli_is_imported_is_one_line(monkeypatch, capsys):
     """Ctrl-C in the first half second (importing polars) printed an importlib traceback."""
     from powercrm import entry
