@@ -229,6 +229,16 @@ def test_the_weights_table_is_written_with_o(run, tmp_path):
     assert piped.stdout.startswith("criterion,criterion_weight,indicator") and len(piped.stdout.splitlines()) == 9
 
 
+def test_the_weights_written_have_no_float_noise(run, tmp_path):
+    """0.7 × 0.1 / 0.7 … left 0.30000000000000004 and differences of 2.8e-17 where the paper has 0.3 and 0."""
+    run("-o", str(tmp_path / "w.csv"))
+    lines = (tmp_path / "w.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[2] == "B1,0.366666666667,B12,0.3,0.11,0.11,0.0"
+    assert lines[4] == "B2,0.3,B22,0.6,0.18,0.18,0.0"
+    run("--matrix", write(tmp_path, "m.csv", "0.5,0.8\n0.2,0.5\n"), "-o", str(tmp_path / "single.csv"))
+    assert (tmp_path / "single.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == ["1,0.8", "2,0.2"]
+
+
 def test_json_says_ok(run):
     assert json.loads(run("--json").stdout)["ok"] is True
 

@@ -23,6 +23,7 @@ from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.writers import STDOUT, check_writable, write_table
 
+SIGNIFICANT = 12  # digits of the weights written (`_weights_table`)
 # Published weights have 3 decimals: a smaller difference is rounding, not a discrepancy.
 PUBLISHED_ROUNDING = 0.0005
 
@@ -101,7 +102,8 @@ def weights(
         single = weigh_matrix(loaded.matrix, loaded.labels, str(loaded.source), method, a, cfg.tolerance)
         _warn(single, quiet=quiet)
         if output is not None:
-            write_table(pl.DataFrame({"label": single.labels, "weight": single.weights}), output, sheet="weights", encoding=output_encoding)
+            table = pl.DataFrame({"label": single.labels, "weight": single.weights}).with_columns(pl.col("weight").round_sig_figs(SIGNIFICANT))
+            write_table(table, output, sheet="weights", encoding=output_encoding)
         if output != STDOUT or json_out:
             _show_single(single, method, json_out, to_stderr=output == STDOUT)
         return
@@ -122,9 +124,10 @@ def weights(
 
 def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame:
     """One row per indicator: its criterion and the criterion's weight, local and global weight, the published
-    global weight and the difference (the numbers of the terminal table, unrounded)."""
+    global weight and the difference, to twelve significant digits (the terminal rounds them to three or
+    four): the products of the matrices read 0.30000000000000004 for 0.3, and differences of 2.8e-17 for 0."""
     published = cfg.published
-    return pl.DataFrame(
+    table = pl.DataFrame(
         [
             {
                 "criterion": row.criterion,
@@ -133,11 +136,12 @@ def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame
                 "local_weight": row.local_weight,
                 "global_weight": row.global_weight,
                 "published": published[row.indicator],
-                "difference": row.global_weight - published[row.indicator],
             }
             for row in result.indicators
         ]
     )
+    table = table.with_columns(pl.col("criterion_weight", "local_weight", "global_weight").round_sig_figs(SIGNIFICANT))
+    return table.with_columns(difference=(pl.col("global_weight") - pl.col("published")).round_sig_figs(SIGNIFICANT))
 
 
 def _check_a(a: float | None, n: int, what: str) -> None:
