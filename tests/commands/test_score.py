@@ -221,6 +221,31 @@ def test_encoding_chooses_the_encoding_of_the_csv_written(runner, data, tmp_path
     assert out.read_bytes().startswith("户号,".encode("gb18030"))
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "s.xlsx", "--encoding", "gb18030"], "error: --encoding gb18030 applies to CSV only, and {tmp}/s.xlsx is XLSX; leave it out, or write .csv"),
+        (["-o", "s.parquet", "--encoding", "utf-8"], "error: --encoding utf-8 applies to CSV only, and {tmp}/s.parquet is PARQUET; leave it out, or write .csv"),
+        (["-o", "s.csv", "--encoding", "latin-1"], "error: unknown output encoding --encoding 'latin-1': use utf-8-sig, utf-8 or gb18030"),
+    ],
+)
+def test_an_encoding_nothing_uses_or_unknown_stops_the_run_before_any_work(runner, data, tmp_path, monkeypatch, args, message):
+    """It was ignored for XLSX and Parquet, and an unknown one failed only when writing, after the run."""
+    from powercrm.commands import score as score_command
+
+    monkeypatch.setattr(score_command, "open_dataset", lambda *a, **k: pytest.fail("the dataset was read"))
+    result = score(runner, data, *[str(tmp_path / a) if a.startswith("s.") else a for a in args])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message.format(tmp=tmp_path)
+    assert not list(tmp_path.glob("s.*"))
+
+
+def test_an_encoding_for_the_csv_rejects_beside_an_xlsx_output(runner, data, tmp_path):
+    result = score(runner, data, "-o", tmp_path / "s.xlsx", "--rejects", tmp_path / "r.csv", "--encoding", "gb18030", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "r.csv").read_bytes().startswith(b"table,")
+
+
 def test_input_encoding_forces_the_encoding_read(runner, data, tmp_path):
     result = score(runner, data, "-o", tmp_path / "s.csv", "--input-encoding", "gbk", "-q")
     assert result.exit_code == 1 and "not valid GBK" in result.stderr  # the test archive is UTF-8 with Chinese

@@ -36,7 +36,7 @@ from powercrm.commands.common import (
 from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.usable import localized_rejects
-from powercrm.io.writers import STDOUT, check_writable, write_table
+from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 
 if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
     from powercrm.audit.config import AuditConfig
@@ -132,7 +132,7 @@ def audit(
     lang: LangOpt = "en",
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for the report's chart labels.")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")] = None,
-    output_encoding: OutputEncodingOpt = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = None,
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,
@@ -175,6 +175,7 @@ def audit(
     for target in (output, rejects):
         if target is not None:
             check_writable(target)
+    check_encoding(output_encoding, (output, rejects))
     if report is not None:
         if report.suffix.lower() not in REPORT_TYPES:
             raise UsageError(f"--report {report}: unknown report type {report.suffix or '(none)'!r}; use .html or .xlsx")

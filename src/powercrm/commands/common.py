@@ -29,11 +29,12 @@ EncodingOpt = Annotated[
     typer.Option("--input-encoding", help="Force the CSV input encoding: utf-8, utf-8-sig, gbk or gb18030 (default: detect)."),
 ]
 OutputEncodingOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--encoding",
         "--output-encoding",
-        help="Encoding of the CSV written: utf-8-sig (UTF-8 with BOM, for Excel), utf-8 or gb18030.",
+        help="Encoding of the CSV written: utf-8-sig (UTF-8 with BOM, for Excel; the default), utf-8 or gb18030.",
+        show_default=False,
     ),
 ]
 CustomersOpt = Annotated[Path | None, typer.Option("--customers", help="Customer archive file (客户档案).")]

@@ -34,7 +34,7 @@ from powercrm.config import load_config
 from powercrm.errors import DataError
 from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
 from powercrm.indicators.windows import format_period
-from powercrm.io.writers import STDOUT, check_writable, write_table
+from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 from powercrm.score import latest_billed, scoring_tables
 from powercrm.segment.localize import HEADERS_ZH
 
@@ -51,7 +51,7 @@ def indicators(
         str | None, typer.Option("--period-end", help="Last month of every window, YYYY-MM (default: the latest billing period).")
     ] = None,
     lang: LangOpt = "en",
-    output_encoding: OutputEncodingOpt = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = None,
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,
@@ -83,6 +83,7 @@ def indicators(
     """
     watch = Stopwatch()
     check_writable(output)
+    check_encoding(output_encoding, (output,))
     cfg = load_config(config)
     set_period_end(cfg, period_end)
     dataset = open_dataset(

@@ -40,7 +40,7 @@ from powercrm.config import load_config
 from powercrm.errors import UsageError
 from powercrm.io.schema import TABLES
 from powercrm.io.usable import localized_rejects
-from powercrm.io.writers import STDOUT, check_writable, write_table
+from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 from powercrm.score import ScoreRun, run_score, summary
 from powercrm.segment.labels import CREDIT_GRADES_ZH, CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
 from powercrm.segment.localize import HEADERS_ZH, localize
@@ -144,7 +144,7 @@ def score(
     chart: Annotated[Path | None, typer.Option("--chart", help="Also draw the value matrix to this .png, .svg or .html.")] = None,
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for chart labels.")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")] = None,
-    output_encoding: OutputEncodingOpt = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = None,
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     customers: CustomersOpt = None,
@@ -175,6 +175,7 @@ def score(
     for target in (output, rejects):
         if target is not None:
             check_writable(target)
+    check_encoding(output_encoding, (output, rejects))
     if chart is not None:
         from powercrm.chart.cjk_font import check_font
         from powercrm.chart.value_matrix import chart_format

@@ -21,7 +21,7 @@ from powercrm.ahp.matrix_file import MatrixSet, SingleMatrix, load_matrix_file
 from powercrm.commands.common import ConfigOpt, JsonOpt, OutputEncodingOpt, QuietOpt, print_json, stderr_console
 from powercrm.config import load_config
 from powercrm.errors import UsageError
-from powercrm.io.writers import STDOUT, check_writable, write_table
+from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 
 SIGNIFICANT = 12  # digits of the weights written (`_weights_table`)
 # Published weights have 3 decimals: a smaller difference is rounding, not a discrepancy.
@@ -68,7 +68,7 @@ def weights(
     ] = None,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
-    output_encoding: OutputEncodingOpt = "utf-8-sig",
+    output_encoding: OutputEncodingOpt = None,
 ) -> None:
     r"""Show the AHP weights: criteria, indicators, global weights and the consistency of every matrix.
 
@@ -92,6 +92,7 @@ def weights(
     """
     if output is not None:
         check_writable(output)
+    check_encoding(output_encoding, (output,))
     cfg = load_config(config).weights
     method = method or cfg.method
     if a is not None and method == "saaty":

@@ -95,6 +95,19 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[Pat
         seen[key] = option
 
 
+def check_encoding(encoding: str | None, tables: Iterable[str | Path | None]) -> None:
+    """Fail before any work on an `--encoding` that is unknown (it was found only when writing, after the
+    run), or that no table written (`tables`: -o, --rejects) would use: XLSX and Parquet files have no
+    text encoding, and an option silently ignored reads as applied (`sample` refuses it too)."""
+    if encoding is None:
+        return
+    _csv_encoding(encoding)
+    written = [t for t in tables if t is not None and not _discarded(t)]
+    formats = [output_format(t) for t in written]
+    if written and not {"csv", "stdout"} & set(formats):
+        raise UsageError(f"--encoding {encoding} applies to CSV only, and {written[0]} is {formats[0].upper()}; leave it out, or write .csv")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds and removed when it fails."""
@@ -218,14 +231,16 @@ def write_table(
     frame: pl.DataFrame | pl.LazyFrame,
     target: str | Path,
     *,
-    encoding: str = "utf-8-sig",
+    encoding: str | None = None,
     sheet: str = "data",
     extra_sheets: Mapping[str, pl.DataFrame] | None = None,
     number_formats: Mapping[str, str] | None = None,
     stdout: IO[str] | None = None,
 ) -> None:
-    """Write a table to `target` by its extension, or as CSV without BOM to stdout when `target` is `-`."""
+    """Write a table to `target` by its extension, or as CSV without BOM to stdout when `target` is `-`; CSV in
+    `encoding`, by default UTF-8 with BOM (SPEC §8)."""
     fmt = output_format(target)
+    encoding = encoding or "utf-8-sig"
     # collected before the temporary file exists: polars' sinks write from background threads and
     # can leave a file behind after raising, which would break the no-half-written-output promise
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
