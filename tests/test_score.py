@@ -203,7 +203,7 @@ def test_a_customer_with_an_unreadable_attribute_is_scored_and_the_cell_reported
 
 def test_billing_whose_every_row_is_unreadable_says_so_not_orphans(make_dataset):
     billing = [[cid, period, "3,12", due] for cid, period, _, due in BILLING_ROWS]  # decimal commas: no kWh read
-    with pytest.raises(DataError, match=r"no billing row could be read \(each has an unreadable or blank customer_id, period or kwh\)"):
+    with pytest.raises(DataError, match=r"no billing row could be read \(each has a blank required value or an unreadable one, an amount included\)"):
         run_score(load_dataset(make_dataset(billing=billing)), Config())
 
 

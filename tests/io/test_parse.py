@@ -21,7 +21,7 @@ def _parse(col: Column, values: list, dtype: pl.DataType = pl.String()) -> list:
     if parse.can_fail(col, dtype):
         # a cell left unread keeps its normalised text; a cell read may drop it
         raw = frame[parse.raw_name(col.name)].to_list()
-        texts = pl.select(parse.text(pl.lit(s))).to_series().to_list()
+        texts = pl.select(parse.text(pl.lit(s), col)).to_series().to_list()
         values = frame[col.name].to_list()
         assert all(r == t if v is None else r in (None, t) for r, t, v in zip(raw, texts, values, strict=True))
     return one_expression
@@ -45,6 +45,9 @@ KIND = EVENTS.column("kind")
 TS = LOAD_INTERVAL.column("timestamp")
 CID = CUSTOMERS.column("customer_id")
 NAME = CUSTOMERS.column("name")
+PHONE = CUSTOMERS.column("phone")
+AREA = CUSTOMERS.column("area_id")
+METER = CUSTOMERS.column("meter_id")
 
 JAN = dt.date(2024, 1, 1)
 
@@ -69,6 +72,30 @@ def test_blank_cell_is_null(text):
     assert one(PERIOD, text) is None
     assert one(KWH, text) is None
     assert one(CID, text) is None
+
+
+@pytest.mark.parametrize("text", ["NULL", "null", "(null)", "NaN", "N/A", "NA", "None", " NULL "])
+def test_what_databases_and_dataframes_write_for_missing_is_a_blank_cell(text):
+    """A `NULL` payment date rejected an unpaid bill whole; a `NULL` area made one area of the rest."""
+    assert one(DUE, text) is None
+    assert one(KWH, text) is None
+    assert one(NAME, text) is None
+    assert one(AREA, text) is None
+    assert one(STATUS, text) is None
+
+
+@pytest.mark.parametrize("text", ["-", "--", "—", "/", "无"])
+def test_a_dash_or_none_is_blank_in_dates_and_grouping_ids_only(text):
+    assert one(DUE, text) is None and one(PERIOD, text) is None
+    assert one(AREA, text) is None and one(METER, text) is None
+    # a phone written 无 is a non-empty invalid phone (A02); a dash among numbers may be Excel's zero, reported
+    assert one(PHONE, text) == text
+    assert one(KWH, text) is None and parse.blank_words(KWH) == ()
+
+
+def test_a_cell_reading_null_in_a_longer_text_is_kept():
+    assert one(NAME, "NULL有限公司") == "NULL有限公司"
+    assert one(AREA, "TQ-无") == "TQ-无"
 
 
 def test_period_from_a_date_column_is_its_month():
@@ -119,6 +146,20 @@ def test_numbers_with_thousands_separators(text, expected):
     assert one(KWH, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("¥2733.49", 2733.49), ("￥1,234.50", 1234.5), ("-¥5.00", -5.0), ("¥ 0.00", 0.0), ("120.5元", 120.5), ("￥１２０元", 120.0)],
+)
+def test_an_amount_with_a_currency_sign_or_yuan(text, expected):
+    """Excel's currency format saved as CSV writes the sign: every bill was rejected."""
+    assert one(BILLING.column("amount_due"), text) == expected
+
+
+@pytest.mark.parametrize("text", ["¥", "¥¥5", "5¥", "元"])
+def test_a_currency_sign_alone_or_misplaced_is_unreadable(text):
+    assert one(BILLING.column("amount_due"), text) is None
+
+
 @pytest.mark.parametrize("text", ["12,5", "1,23", "1,2345", "1.234,5", "abc", "12kWh", "1,,234"])
 def test_decimal_comma_and_misplaced_separators_are_rejected(text):
     assert one(KWH, text) is None
@@ -131,13 +172,16 @@ def test_integer(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("10kV", 10.0), ("10 kV", 10.0), ("10KV", 10.0), ("0.4kV", 0.4), ("35", 35.0), ("220V", 0.22), ("380 v", 0.38)],
+    [
+        ("10kV", 10.0), ("10 kV", 10.0), ("10KV", 10.0), ("0.4kV", 0.4), ("35", 35.0), ("220V", 0.22), ("380 v", 0.38),
+        ("交流10kV", 10.0), ("交流380V", 0.38), ("交流 220V", 0.22), ("AC10kV", 10.0), ("ac 0.4kV", 0.4),
+    ],
 )
 def test_voltage_in_kv(text, expected):
     assert one(VOLTAGE, text) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["high", "kV", "10kVA"])
+@pytest.mark.parametrize("text", ["high", "kV", "10kVA", "直流10kV", "交流"])
 def test_unreadable_voltage_is_null(text):
     assert one(VOLTAGE, text) is None
 
@@ -189,6 +233,8 @@ def test_boolean_from_typed_sources():
         (STATUS, "在用", "active"),
         (STATUS, "销户", "cancelled"),
         (STATUS, "已销户", "cancelled"),
+        (STATUS, "注销", "cancelled"),
+        (STATUS, "已注销", "cancelled"),
         (STATUS, "canceled", "cancelled"),
         (STATUS, "CANCELLED", "cancelled"),
         (IMPORTANCE, "特级", "special"),

@@ -80,7 +80,7 @@ def test_blank_required_value(make_dataset):
 
 def test_an_unparsable_required_value_is_reported_once(make_dataset):
     billing = [r.copy() for r in BILLING_ROWS]
-    billing[0][2] = "n/a"
+    billing[0][2] = "n.a."
     problems = problems_of(make_dataset(billing=billing))
     assert [p.check for p in problems] == ["unparsable"]
 
@@ -246,11 +246,11 @@ def test_a_directory_table_names_the_part_file_and_the_row_in_it(make_dataset):
 
     data = make_dataset()
     (data / "billing.csv").unlink()
-    for year, kwh in (("2023", ["1", "2"]), ("2024", ["3", "N/A"])):
+    for year, kwh in (("2023", ["1", "2"]), ("2024", ["3", "n.a."])):
         (data / "billing" / f"year={year}").mkdir(parents=True)
         pl.DataFrame({"户号": ["0033001234", "0033001235"], "账期": [f"{year}-01"] * 2, "有功电量": kwh}).write_parquet(
             data / "billing" / f"year={year}" / "part.parquet"
         )
     p = only(problems_of(data), "unparsable")
     assert (p.rows, p.files) == ([2], ["year=2024/part.parquet"])
-    assert p.line() == "error: billing.kwh: unparsable number in 1 row (year=2024/part.parquet row 2: 'N/A')"
+    assert p.line() == "error: billing.kwh: unparsable number in 1 row (year=2024/part.parquet row 2: 'n.a.')"

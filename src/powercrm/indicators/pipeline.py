@@ -462,8 +462,8 @@ def _no_customer_billed(tables: Mapping[str, pl.LazyFrame]) -> str:
     billed = example("billing")
     if billed == "none":  # the score run passes unreadable rows with a null customer_id
         return (
-            "billing has no usable periods, so no window can be set: no billing row could be read (each has an "
-            "unreadable or blank customer_id, period or kwh); `powercrm validate` names the cells"
+            "billing has no usable periods, so no window can be set: no billing row could be read (each has a blank "
+            "required value or an unreadable one, an amount included); `powercrm validate` names the cells"
         )
     return (
         "billing has no usable periods, so no window can be set: none of its rows belongs to a customer "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -59,15 +60,35 @@ def raw_name(column: str) -> str:
     return RAW_PREFIX + column
 
 
-def text(e: pl.Expr) -> pl.Expr:
-    """Stripped text; empty or whitespace-only becomes null (a blank cell). (`parse_frame` does the
-    same in two passes, stripping once; `replace("", None)` would hold 1 GB per 35 M ids.)"""
+# Read as a blank cell in every column: what databases, SQL tools and dataframe libraries write for a
+# missing value (pandas reads these as missing by default). A `NULL` payment date rejected the unpaid
+# bill whole, a `NULL` area made one area of every customer without one. `#N/A` is not among them: an
+# Excel error is reported (`io.xlsx`), not taken for a blank.
+NULL_WORDS = ("NULL", "null", "Null", "(null)", "<null>", "<NA>", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "None", "none")
+# Also blank in a date or a month, which they cannot be, and in the identifiers that group customers: a
+# dash, a slash or 无 ("none"), as an unpaid bill's payment date or a customer on no area is written (an
+# area `-` made one area of all of them, a meter `无` one meter of many customers). Elsewhere they stay
+# values: a dash in a number column can be Excel's accounting zero, and a phone written 无 is a non-empty
+# invalid phone (SPEC §7 A02), not a missing one.
+DASHES = ("-", "--", "—", "——", "/", "无")
+GROUPING_IDS = frozenset({"line_id", "area_id", "meter_id"})
+
+
+def blank_words(col: Column) -> tuple[str, ...]:
+    """The words besides NULL_WORDS that stand for a blank cell in `col`."""
+    return DASHES if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) or col.name in GROUPING_IDS else ()
+
+
+def text(e: pl.Expr, col: Column | None = None) -> pl.Expr:
+    """Stripped text; empty or whitespace-only, NULL_WORDS and `col`'s `blank_words` become null (a blank
+    cell). (`parse_frame` does the same in two passes, stripping once; `replace("", None)` would hold
+    1 GB per 35 M ids.)"""
     s = e.cast(pl.String).str.strip_chars()
-    return _unblank(s)
+    return _unblank(s, () if col is None else blank_words(col))
 
 
-def _unblank(s: pl.Expr) -> pl.Expr:
-    return pl.when(s.str.len_bytes() > 0).then(s)
+def _unblank(s: pl.Expr, words: tuple[str, ...] = ()) -> pl.Expr:
+    return pl.when((s.str.len_bytes() > 0) & ~s.is_in([*NULL_WORDS, *words])).then(s)
 
 
 def _unless(fast: pl.Expr, s: pl.Expr) -> pl.Expr:
@@ -88,17 +109,20 @@ _FULL_WIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "－":
 
 def number(s: pl.Expr) -> pl.Expr:
     """A decimal number from text; thousands separators (1,234.5) are removed only where they are one;
-    full-width digits (３１２１．５, from a Chinese input method) are read as digits."""
+    full-width digits (３１２１．５, from a Chinese input method) are read as digits; a currency sign
+    (`¥2,733.49`, `-￥5.00`: Excel's currency format saved as CSV) and a trailing 元 are dropped."""
     fast = s.cast(pl.Float64, strict=False)
     rest = _unless(fast, s).str.replace_many(list(_FULL_WIDTH), list(_FULL_WIDTH.values()))
+    rest = rest.str.replace(r"^([+-]?)\s*[¥￥]\s*", "${1}").str.replace(r"\s*元$", "")
     grouped = pl.when(rest.str.contains(_THOUSANDS)).then(rest.str.replace_all(r"[,，]", ""))
     return pl.coalesce(fast, rest.cast(pl.Float64, strict=False), grouped.cast(pl.Float64, strict=False))
 
 
 def voltage(s: pl.Expr) -> pl.Expr:
-    """Voltage in kV: `10`, `10kV`, `0.4 kV`; a value in volts (`220V`) is divided by 1000."""
+    """Voltage in kV: `10`, `10kV`, `0.4 kV`, `交流10kV` (SG186 names voltage classes so) or `AC 10kV`; a value
+    in volts (`220V`) is divided by 1000."""
     fast = s.cast(pl.Float64, strict=False)
-    low = _unless(fast, s).str.to_lowercase().str.replace_all(r"\s", "")
+    low = _unless(fast, s).str.to_lowercase().str.replace_all(r"\s", "").str.strip_prefix("交流").str.strip_prefix("ac")
     kv = low.str.strip_suffix("kv")
     in_volts = low.str.ends_with("v") & ~low.str.ends_with("kv")
     value = number(kv.str.strip_suffix("v"))
@@ -231,13 +255,13 @@ def _read_common(kind: Kind, s: pl.Expr, fmt: str | None = None) -> pl.Expr | No
 
 
 def _checked(kind: Kind, common: pl.Expr) -> pl.Expr:
-    """The first reading with two-digit years (dates and times) and fractions (integers) refused, so the
-    cell counts as missed and keeps its text."""
+    """The first reading with two-digit years (dates and times), fractions (integers) and `NaN` (a word for
+    a missing value, NULL_WORDS) refused, so the cell counts as missed and keeps its text."""
     if kind in (Kind.PERIOD, Kind.DATE, Kind.TIMESTAMP):
         return _four_digit_year(common, timestamp=kind is Kind.TIMESTAMP)
     if kind is Kind.INT:
         return pl.when(common == common.round(0)).then(common)
-    return common
+    return pl.when(common.is_not_nan()).then(common)
 
 
 def _read_other(kind: Kind, rest: pl.Expr) -> pl.Expr:
@@ -286,11 +310,13 @@ def _from_text(col: Column, s: pl.Expr) -> pl.Expr:
     raise AssertionError(col.kind)
 
 
-def normalise_text(lf: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
-    """`lf` with the text columns `names` stripped, then blank text as null (two passes: see `text`)."""
+def normalise_text(lf: pl.LazyFrame, names: list[str], blanks: Mapping[str, tuple[str, ...]] | None = None) -> pl.LazyFrame:
+    """`lf` with the text columns `names` stripped, then blank text as null (two passes: see `text`): empty,
+    NULL_WORDS and a column's own `blanks` words (`blank_words`)."""
     if not names:
         return lf
-    return lf.with_columns(pl.col(names).str.strip_chars()).with_columns(_unblank(pl.col(n)).alias(n) for n in names)
+    blanks = blanks or {}
+    return lf.with_columns(pl.col(names).str.strip_chars()).with_columns(_unblank(pl.col(n), blanks.get(n, ())).alias(n) for n in names)
 
 
 def parse_frame(
@@ -315,7 +341,7 @@ def parse_frame(
     formats = {c.name: _sampled_format(c, sample) for c, source in columns if source == pl.String}
     later = [c for c, source in columns if source == pl.String and _read_common(c.kind, pl.col(c.name)) is not None]
     texts = [c.name for c, source in columns if source == pl.String and c not in later and c.name not in keep_text]
-    lf = normalise_text(lf, texts)
+    lf = normalise_text(lf, texts, {c.name: blank_words(c) for c, _ in columns})
     raw = [
         (pl.col(c.name) if source == pl.String else text(pl.col(c.name))).alias(raw_name(c.name))
         for c, source in columns
@@ -336,7 +362,7 @@ def parse_frame(
         *[_checked(c.kind, pl.col(value[c.name])).alias(value[c.name]) for c in later],
         *[_unless(_checked(c.kind, pl.col(value[c.name])), pl.col(c.name)).alias(raw_name(c.name)) for c in later],
     )
-    lf = normalise_text(lf, [raw_name(c.name) for c in later])
+    lf = normalise_text(lf, [raw_name(c.name) for c in later], {raw_name(c.name): blank_words(c) for c in later})
     again = [_checked(c.kind, _read_common(c.kind, pl.col(raw_name(c.name)), formats[c.name])) for c in later]
     lf = lf.with_columns(pl.coalesce(pl.col(value[c.name]), e).alias(value[c.name]) for c, e in zip(later, again, strict=True))
     rest = pl.struct(_unless(pl.col(value[c.name]), pl.col(raw_name(c.name))).alias(c.name) for c in later)
@@ -404,4 +430,4 @@ def parse(col: Column, e: pl.Expr, source: pl.DataType) -> pl.Expr:
     if kind in (Kind.ID, Kind.TEXT) and source.is_float():
         # Excel and some exports store numeric ids as floats: 33001234.0 -> "33001234"
         e = pl.when(e == e.round(0)).then(e.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(e.cast(pl.String))
-    return _from_text(col, text(e))
+    return _from_text(col, text(e, col))

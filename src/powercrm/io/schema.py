@@ -134,7 +134,7 @@ IMPORTANCE: dict[str, tuple[str, ...]] = {
 }
 STATUS: dict[str, tuple[str, ...]] = {
     "active": ("正常", "在用", "运行", "正常用电"),
-    "cancelled": ("销户", "已销户", "canceled"),
+    "cancelled": ("销户", "已销户", "注销", "已注销", "canceled"),
 }
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "theft": ("窃电", "窃电行为"),
