@@ -246,6 +246,14 @@ def test_an_encoding_for_the_csv_rejects_beside_an_xlsx_output(runner, data, tmp
     assert (tmp_path / "r.csv").read_bytes().startswith(b"table,")
 
 
+def test_a_table_option_given_twice_is_refused(runner, data, tmp_path):
+    """typer kept the last of two --billing files: half the bills scored, exit 0."""
+    result = score(runner, data, "--billing", data / "billing.csv", "--billing", data / "billing.csv", "-o", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --billing given 2 times (") and "put the rows in one file" in result.stderr
+    assert not (tmp_path / "s.csv").exists()
+
+
 def test_input_encoding_forces_the_encoding_read(runner, data, tmp_path):
     result = score(runner, data, "-o", tmp_path / "s.csv", "--input-encoding", "gbk", "-q")
     assert result.exit_code == 1 and "not valid GBK" in result.stderr  # the test archive is UTF-8 with Chinese

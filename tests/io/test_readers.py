@@ -17,6 +17,7 @@ from powercrm.io.readers import (
     Dataset,
     LoadedTable,
     detect_encoding,
+    first_invalid_utf8,
     estimated_rows,
     load_dataset,
     normalize_encoding,
@@ -153,6 +154,30 @@ def test_gbk_text_after_the_sniffed_block(tmp_path, monkeypatch):
     rows = [[f"{i:010d}", "2024-01-05", "theft"] for i in range(20)] + [["0000000099", "2024-01-06", "窃电"]]
     path = write_csv(tmp_path / "events.csv", ["customer_id", "date", "kind"], rows, encoding="gbk")
     assert typed(read_table(EVENTS, path))["kind"].to_list()[-1] == "theft"
+
+
+def test_gbk_text_that_no_sample_reaches(tmp_path, monkeypatch):
+    """A GBK name in a few rows past the samples: the scan stopped with polars's bare "invalid utf-8 sequence"."""
+    from powercrm.io import readers
+    from powercrm.io.schema import EVENTS
+
+    monkeypatch.setattr(readers, "_SNIFF_BYTES", 64)
+    monkeypatch.setattr(readers, "later_samples", lambda path: [])
+    rows = [[f"{i:010d}", "2024-01-05", "theft"] for i in range(20)] + [["0000000099", "2024-01-06", "窃电"]]
+    path = write_csv(tmp_path / "events.csv", ["customer_id", "date", "kind"], rows, encoding="gbk")
+    t = read_table(EVENTS, path)
+    assert t.encoding == "gb18030" and typed(t)["kind"].to_list()[-1] == "theft"
+    with pytest.raises(InputError, match=r"events.csv: byte \d+ is not valid UTF-8 \(--input-encoding utf-8\); the file may be GBK"):
+        read_table(EVENTS, path, encoding="utf-8")
+
+
+def test_first_invalid_utf8_reads_the_whole_file(tmp_path):
+    ascii_part = b"0123456789,2024-01,5\n" * 900_000  # 18.9 MB: past the first 16 MiB chunk
+    path = tmp_path / "b.csv"
+    path.write_bytes(ascii_part + "户号".encode("gbk") + b"\n")
+    assert first_invalid_utf8(path) == len(ascii_part)
+    path.write_bytes(ascii_part[:-3] + "户号,窃电\n".encode() * 10)  # UTF-8 across the chunk boundary
+    assert first_invalid_utf8(path) is None
 
 
 def test_detect_encoding():
@@ -795,6 +820,22 @@ def test_directory_of_non_parquet_files(tmp_path):
         read_table(BILLING, tmp_path / "billing")
 
 
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [(["part_2023.csv", "part_2024.csv"], "it holds 2 other file(s) (e.g. part_2023.csv)"), ([], "it is empty")],
+)
+def test_a_directory_without_parquet_parts_says_so(tmp_path, files, message):
+    """CSV parts failed with polars's "must end with PAR1", naming no file."""
+    (tmp_path / "billing").mkdir()
+    for name in files:
+        (tmp_path / "billing" / name).write_text("户号,账期,有功电量\nC1,2024-01,5\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(BILLING, tmp_path / "billing")
+    assert str(err.value) == (
+        f"{tmp_path / 'billing'}: a table directory must hold Parquet parts (.parquet), and {message}; a CSV or Excel table is one file"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Leading zeros in every format; the key acceptance test
 
@@ -992,6 +1033,17 @@ def test_identifiers_wrapped_as_excel_text_formulas_are_unwrapped(tmp_path):
     table = read_table(CUSTOMERS, tmp_path / "customers.csv")
     assert table.lf.select("customer_id", "name", "phone").collect().rows() == [
         ("0033001234", '="王"', "13812345678"),
+        ("0033001235", "李", "13912345678"),
+    ]
+
+
+def test_identifiers_marked_as_text_with_an_apostrophe_lose_the_mark(tmp_path):
+    """'0033001234 (Excel's text mark) was kept: every output id began with an apostrophe."""
+    text = "户号,户名,联系电话\n'0033001234,'王,'13812345678\n0033001235,李,13912345678\n"
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    table = read_table(CUSTOMERS, tmp_path / "customers.csv")
+    assert table.lf.select("customer_id", "name", "phone").collect().rows() == [
+        ("0033001234", "'王", "13812345678"),
         ("0033001235", "李", "13912345678"),
     ]
 

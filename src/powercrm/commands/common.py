@@ -37,12 +37,14 @@ OutputEncodingOpt = Annotated[
         show_default=False,
     ),
 ]
-CustomersOpt = Annotated[Path | None, typer.Option("--customers", help="Customer archive file (客户档案).")]
-BillingOpt = Annotated[Path | None, typer.Option("--billing", help="Monthly billing file (电费账单).")]
-LoadOpt = Annotated[Path | None, typer.Option("--load", help="Monthly load statistics file (负荷).")]
-LoadIntervalOpt = Annotated[Path | None, typer.Option("--load-interval", help="Interval load readings file (负荷曲线).")]
-EventsOpt = Annotated[Path | None, typer.Option("--events", help="Events file: theft, violation, bounced payment (事件).")]
-SupplyOpt = Annotated[Path | None, typer.Option("--supply", help="Supplied energy per line or area (供电量).")]
+# a list, so that a repeated option is seen: typer keeps the last of `--billing 2023.csv --billing 2024.csv`,
+# which scored half the bills without a word (`open_dataset` refuses it)
+CustomersOpt = Annotated[list[Path] | None, typer.Option("--customers", metavar="FILE", help="Customer archive file (客户档案).")]
+BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", metavar="FILE", help="Monthly billing file (电费账单).")]
+LoadOpt = Annotated[list[Path] | None, typer.Option("--load", metavar="FILE", help="Monthly load statistics file (负荷).")]
+LoadIntervalOpt = Annotated[list[Path] | None, typer.Option("--load-interval", metavar="FILE", help="Interval load readings file (负荷曲线).")]
+EventsOpt = Annotated[list[Path] | None, typer.Option("--events", metavar="FILE", help="Events file: theft, violation, bounced payment (事件).")]
+SupplyOpt = Annotated[list[Path] | None, typer.Option("--supply", metavar="FILE", help="Supplied energy per line or area (供电量).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON summary line on stdout (on stderr when -o - puts the data there), for scripts and cron.")
@@ -70,28 +72,36 @@ def open_dataset(
     config: Config,
     *,
     encoding: str | None = None,
-    customers: Path | None = None,
-    billing: Path | None = None,
-    load: Path | None = None,
-    load_interval: Path | None = None,
-    events: Path | None = None,
-    supply: Path | None = None,
+    customers: list[Path] | None = None,
+    billing: list[Path] | None = None,
+    load: list[Path] | None = None,
+    load_interval: list[Path] | None = None,
+    events: list[Path] | None = None,
+    supply: list[Path] | None = None,
 ) -> Dataset:
-    """The dataset from a directory and/or single table files (a usage error when neither is given)."""
+    """The dataset from a directory and/or single table files (a usage error when neither is given, or when
+    a table's option is given twice)."""
     from powercrm.errors import UsageError
 
-    files = {
-        name: path
-        for name, path in {
-            "customers": customers,
-            "billing": billing,
-            "load": load,
-            "load_interval": load_interval,
-            "events": events,
-            "supply": supply,
-        }.items()
-        if path is not None
+    given = {
+        "customers": customers,
+        "billing": billing,
+        "load": load,
+        "load_interval": load_interval,
+        "events": events,
+        "supply": supply,
     }
+    files: dict[str, Path] = {}
+    for name, paths in given.items():
+        if not paths:
+            continue
+        if len(paths) > 1:
+            option = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{option} given {len(paths)} times ({', '.join(map(str, paths))}): a table is one file, or a directory "
+                "of Parquet parts; put the rows in one file"
+            )
+        files[name] = paths[0]
     if data is None and not files:
         raise UsageError("give a dataset directory or table files (--customers F --billing F ...)")
     normalize_encoding(encoding)
