@@ -13,9 +13,18 @@ from collections.abc import Callable
 # a virtual machine that passes free memory back to its host, touching it again costs about 3 s per GB
 # (docs/performance.md): at 1 M customers the audit spent 24-28 CPU-s in the kernel in a 42-47 s run.
 # jemalloc's own defaults (freed memory kept 10 s) took 3-6 s off each of three alternating audit runs
-# for about 0.6 GB more peak memory. jemalloc reads them once, when polars is first imported, so they
-# are set before that; a value already in the environment wins.
+# for about 0.6 GB more peak memory. polars reads them from the environment when it is imported (a value
+# there is appended to its own), so they are set before that. A value the user set wins; polars's own,
+# which a parent Python process that imported polars leaves in the environment of its children (the
+# bench runner, a notebook), does not.
 ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:0")
+POLARS_ALLOCATOR = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+
+
+def _set_allocator() -> None:
+    name, value = ALLOCATOR
+    if os.environ.get(name, POLARS_ALLOCATOR) == POLARS_ALLOCATOR:
+        os.environ[name] = value
 
 
 def _cli() -> Callable[[], None]:
@@ -30,7 +39,7 @@ def data_on_stdout(argv: list[str]) -> bool:
 
 
 def main() -> None:
-    os.environ.setdefault(*ALLOCATOR)
+    _set_allocator()
     try:
         _cli()()
     except KeyboardInterrupt:
