@@ -212,6 +212,22 @@ def test_a_table_without_usable_rows_is_exit_1_not_a_clean_audit(runner, dataset
     assert not out.exists()
 
 
+def test_rejects_are_written_when_every_bill_is_rejected(runner, dataset, tmp_path):
+    """The error says "see --rejects", and the file asked for was not written."""
+    path = dataset / "billing.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    kwh = header.split(",").index("kwh")
+    broken = [",".join("abc" if i == kwh else cell for i, cell in enumerate(row.split(","))) for row in rows]
+    path.write_text("\n".join([header, *broken]) + "\n", encoding="utf-8")
+    out, rejects = tmp_path / "findings.csv", tmp_path / "rejects.csv"
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--rejects", str(rejects), "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: billing: no usable row (all {len(rows):,} rows rejected (see --rejects)); nothing to audit"
+    assert not out.exists()
+    written = pl.read_csv(rejects)
+    assert written.height == len(rows) and set(written["table"]) == {"billing"}
+
+
 def test_the_plain_zh_count_table_lines_up_by_display_width(runner, dataset):
     from rich.cells import cell_len
 

@@ -34,7 +34,7 @@ from powercrm.commands.common import (
     stderr_console,
 )
 from powercrm.config import load_config
-from powercrm.errors import UsageError
+from powercrm.errors import DataError, UsageError
 from powercrm.io.usable import localized_rejects
 from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 
@@ -194,17 +194,24 @@ def audit(
     # a missing required table or column stops the run before any work; archive rules need no billing
     dataset.require_complete(tables_read(cfg.audit, rules))
     result = run_audit(dataset, cfg.audit, rules, memory_check=memory_check)
-    require_usable(result)
 
+    def write_rejects() -> None:
+        if rejects is not None:
+            write_table(
+                localized_rejects(rejected_rows(dataset, result), lang), str(rejects), encoding=output_encoding,
+                sheet="拒绝行" if lang == "zh" else "rejects",
+            )
+
+    try:
+        require_usable(result)
+    except DataError:
+        write_rejects()  # the rows the error points to ("see --rejects"), though nothing was audited
+        raise
     write_table(
         localize(result.findings, lang), output, encoding=output_encoding,
         sheet="稽查问题" if lang == "zh" else "findings",
     )
-    if rejects is not None:
-        write_table(
-            localized_rejects(rejected_rows(dataset, result), lang), str(rejects), encoding=output_encoding,
-            sheet="拒绝行" if lang == "zh" else "rejects",
-        )
+    write_rejects()
     if report is not None:
         source = str(data) if data is not None else ", ".join(str(t.source) for t in dataset.tables.values())
         if report.suffix.lower() == ".xlsx":
