@@ -1194,6 +1194,17 @@ def test_files_naming_no_table_are_listed_not_dropped_silently(tmp_path):
     assert ds.reading_notes()[0].startswith("not read, as their names name no table: 抄表记录.csv (tables: customers (客户档案), billing (电费账单)")
 
 
+def test_a_missing_table_names_the_files_not_read(tmp_path):
+    """One workbook holding every sheet: score said only "required table 'customers' not found"."""
+    write_csv(tmp_path / "营销数据202512.csv", ["户号"], [["C1"]])
+    with pytest.raises(InputError) as err:
+        load_dataset(tmp_path).require_complete()
+    assert str(err.value) == (
+        f"required table 'customers' (客户档案) not found in {tmp_path} (and 1 more); "
+        "not read, as their names name no table: 营销数据202512.csv (rename, or pass --TABLE FILE)"
+    )
+
+
 def test_two_monthly_billing_exports_in_one_directory_are_an_error(tmp_path):
     write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
     for month in ("202511", "202512"):

@@ -230,7 +230,9 @@ class Dataset:
         found = [p for t, problems in self.missing.items() if t in wanted for p in problems]
         if found:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            raise InputError(found[0] + more)
+            # a file the directory holds but no table name matched is most often the table looked for
+            unread = f"; not read, as their names name no table: {', '.join(self.ignored)} (rename, or pass --TABLE FILE)" if self.ignored else ""
+            raise InputError(found[0] + more + unread)
 
 
 def _temp_dir() -> Path:
