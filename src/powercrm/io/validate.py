@@ -134,8 +134,9 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 used,
             )
         )
-    if t.name == "supply" and "period" in t.present:
-        place = [c for c in ("line_id", "area_id") if c in t.present]
+    place = [c for c in ("line_id", "area_id") if c in t.present]
+    # without a line or an area column every month's rows looked like one place's (the missing column is the error)
+    if t.name == "supply" and "period" in t.present and place:
         several = (pl.len().over(*place, "period") > 1) & pl.col("period").is_not_null()
         example = pl.concat_str([*(pl.col(c).fill_null("") for c in place), pl.col("period").dt.strftime("%Y-%m")], separator=" ")
         message = "several supply rows for one line or area and month (they are summed)"
