@@ -183,7 +183,13 @@ def test_a_bug_ends_in_one_line_and_the_json_line_not_a_traceback(runner, monkey
 
 @pytest.mark.parametrize(
     ("preset", "expected"),
-    [(None, "ours"), ("dirty_decay_ms:500,muzzy_decay_ms:1000", "ours"), ("dirty_decay_ms:0", "dirty_decay_ms:0")],
+    [
+        (None, "ours"),
+        ("dirty_decay_ms:500,muzzy_decay_ms:1000", "ours"),
+        ("dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:500,muzzy_decay_ms:1000", "ours"),
+        ("dirty_decay_ms:0", "dirty_decay_ms:0"),
+        ("dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:0", "dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:0"),
+    ],
 )
 def test_the_console_script_sets_the_allocator_before_polars_unless_the_user_did(monkeypatch, preset, expected):
     """jemalloc reads its settings once, when polars is imported by the CLI; a value the user set wins, not the

@@ -23,7 +23,8 @@ POLARS_ALLOCATOR = "dirty_decay_ms:500,muzzy_decay_ms:1000"
 
 def _set_allocator() -> None:
     name, value = ALLOCATOR
-    if os.environ.get(name, POLARS_ALLOCATOR) == POLARS_ALLOCATOR:
+    # polars's own setting, once or more (each Python in a chain of them that imported polars appends it again)
+    if set(os.environ.get(name, POLARS_ALLOCATOR).split(",")) <= set(POLARS_ALLOCATOR.split(",")):
         os.environ[name] = value
 
 
