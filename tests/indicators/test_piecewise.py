@@ -66,3 +66,12 @@ def test_ramp_for_any_breakpoints(low, width, values):
     assert got == sorted(got)
     frame = pl.DataFrame({"x": [low, high]}).select(ramp(pl.col("x"), low, high)).to_series().to_list()
     assert frame == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 40, 1000])
+def test_a_value_does_not_depend_on_how_many_rows_are_beside_it(rows):
+    """polars divided by a number exactly for one or two rows and by its reciprocal for more: a
+    customer's B22 changed in the last bit when customers were listed in another order."""
+    x = 0.739119191107819
+    out = pl.DataFrame({"x": [x] * rows}).lazy().select(ramp(pl.col("x"), 0.7, 0.9)).collect().to_series()
+    assert out.to_list() == [0.19559595553909506] * rows
