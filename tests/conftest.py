@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
+
+# Property tests draw the same examples on every run, so a test that passed in CI cannot fail on the
+# next clone by chance (two tests passed for days, then a new draw failed them: a B22 order dependence
+# and a weights strategy with subnormal floats). HYPOTHESIS_PROFILE=explore draws new ones, to hunt.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # Chinese headers as a 营销系统 export writes them; values in the spellings users meet.
 CUSTOMERS_ZH = ["户号", "户名", "用电类别", "供电电压", "合同容量", "自备应急电源", "立户日期", "状态"]

@@ -146,7 +146,8 @@ def weights_and_a(draw: st.DrawFn) -> tuple[np.ndarray, float]:
     """Weights w and an a ≥ (n − 1)/2 such that r_ij = 0.5 + a·(w_i − w_j) stays in [0, 1]."""
     n = draw(st.integers(2, 7))
     a = min_a(n) + draw(st.floats(0.0, 5.0))
-    u = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
+    # millionths, not any float: with subnormal values (5e-324) the mean rounds off centre and w_i went negative
+    u = np.array(draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n)), dtype=float) / 10**6
     spread = u.max() - u.min()
     if spread == 0:
         return np.full(n, 1 / n), a
