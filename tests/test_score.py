@@ -213,3 +213,43 @@ def test_a_criterion_on_neither_axis_is_noted(tmp_path):
     cfg.scoring.current_axis = ["B1"]
     run = run_score(load_dataset(write_dataset(tmp_path)), cfg)
     assert any(n.startswith("criterion B2 is on neither value axis") and "0.300" in n for n in run.notes)
+
+
+def write_archive_with_extras(root: Path, archive: pl.DataFrame) -> Path:
+    write_dataset(root)
+    archive.write_csv(root / "customers.csv")
+    return root
+
+
+def test_extra_archive_columns_pass_through_after_the_spec_columns(tmp_path):
+    archive = pl.DataFrame(
+        {
+            "户号": ["A", "B", "C", "D"],
+            "供电电压": ["0.38", "10", None, "10"],
+            "状态": ["正常", "正常", "正常", "销户"],
+            "供电单位": ["城东所", "城西所", "城东所", "城西所"],
+            "客户经理": [" 张三 ", None, "李四", "王五"],
+        }
+    )
+    run = run_score(load_dataset(write_archive_with_extras(tmp_path, archive)), Config())
+    assert run.table.columns == [*output_columns(), "供电单位", "客户经理"]
+    # untouched: the text as read, padding included; a cancelled customer's row is not scored
+    assert run.table.select("customer_id", "供电单位", "客户经理").rows() == [
+        ("A", "城东所", " 张三 "),
+        ("B", "城西所", None),
+        ("C", "城东所", "李四"),
+    ]
+    assert column(run, "s_B11") == {"A": 3, "B": 5, "C": 1}
+
+
+def test_an_extra_column_named_like_an_output_column_is_renamed_and_noted(tmp_path):
+    archive = pl.DataFrame({"户号": ["A", "B", "C"], "segment": ["x", "y", "z"], "客户类型": ["1", "2", "3"]})
+    run = run_score(load_dataset(write_archive_with_extras(tmp_path, archive)), Config())
+    assert run.table.columns[-2:] == ["segment_archive", "客户类型_archive"]
+    assert set(run.table["segment"]) <= {"key", "develop", "maintain", "low_value"}
+    assert column(run, "segment_archive") == {"A": "x", "B": "y", "C": "z"}
+    assert any("'客户类型' is written as '客户类型_archive'" in n for n in run.notes)
+
+
+def test_an_archive_of_only_known_columns_adds_nothing(run):
+    assert not any("extra column" in n for n in run.notes)

@@ -7,8 +7,10 @@ load) and the global stage with the remaining row counts. Rejected rows are coll
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import polars as pl
 
@@ -21,6 +23,7 @@ from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
 from powercrm.segment.credit import event_counts
+from powercrm.segment.localize import HEADERS_ZH
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
 
@@ -70,7 +73,7 @@ def run_score(
     remaining row counts are collected together.
     """
     dataset.require_complete()
-    customers, tables, archive_notes = scoring_tables(dataset)
+    customers, tables, archive_notes, extras = scoring_tables(dataset)
     indicators: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     weights = global_weights(cfg.weights)
     events = tables.get("events")
@@ -103,13 +106,23 @@ def run_score(
     no_load = [] if "load" in dataset or "load_interval" in dataset else [
         "no load table (load or load_interval): B21 is null for every customer, scored the null score"
     ]
-    notes = (*dataset.reading_notes(), *archive_notes, *no_load, *indicators.notes, *unplaced)
-    return ScoreRun(finish(scored), indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
+    result = finish(scored)
+    result.table, renamed = with_extras(result.table, extras, reserved=HEADERS_ZH.values())
+    notes = (*dataset.reading_notes(), *archive_notes, *no_load, *indicators.notes, *unplaced, *renamed)
+    return ScoreRun(result, indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
 
 
-def scoring_tables(dataset: Dataset) -> tuple[pl.DataFrame, dict[str, pl.LazyFrame], tuple[str, ...]]:
+class ScoringTables(NamedTuple):
+    customers: pl.DataFrame
+    tables: dict[str, pl.LazyFrame]
+    notes: tuple[str, ...]
+    extras: pl.DataFrame
+
+
+def scoring_tables(dataset: Dataset) -> ScoringTables:
     """The usable customers (collected: one row per customer, the columns scoring needs), the tables the
-    indicator stage reads and the note on archive attributes left empty (`usable.emptied_note`).
+    indicator stage reads, the note on archive attributes left empty (`usable.emptied_note`) and the
+    archive's extra columns (customer_id and the columns no name matched, as read) of the same rows.
 
     Billing and load come as every row with its customer_id nulled where the row is unreadable
     (`keyed_rows`: orphans and such rows fall out at the join with customers, and the reductions count
@@ -118,14 +131,37 @@ def scoring_tables(dataset: Dataset) -> tuple[pl.DataFrame, dict[str, pl.LazyFra
     usable = usable_tables(dataset)
     archive = dataset["customers"]
     cells = emptied_cells(archive)
-    plans = [first_rows(archive).select(SCORING_ATTRIBUTES), *([cells] if cells is not None else [])]
-    customers, *emptied = pl.collect_all(plans, engine="in-memory")  # one scan of the archive for both
+    plans = [first_rows(archive).select(*SCORING_ATTRIBUTES, *archive.extras), *([cells] if cells is not None else [])]
+    rows, *emptied = pl.collect_all(plans, engine="in-memory")  # one scan of the archive for both
+    customers, extras = rows.select(SCORING_ATTRIBUTES), rows.select("customer_id", *archive.extras)
     note = emptied_note(archive, emptied[0]) if emptied else None
     tables: dict[str, pl.LazyFrame] = {"customers": customers.lazy()}
     for name in ("billing", "load", "load_interval", "events"):
         if name in dataset:
             tables[name] = keyed_rows(dataset[name]) if name in ROWS_SEEN else usable.readable[name]
-    return customers, tables, tuple(filter(None, [note]))
+    return ScoringTables(customers, tables, tuple(filter(None, [note])), extras)
+
+
+def with_extras(table: pl.DataFrame, extras: pl.DataFrame, reserved: Iterable[str] = ()) -> tuple[pl.DataFrame, list[str]]:
+    """`table` (one row per customer) with the archive's extra columns (`extras`: customer_id and the
+    columns no canonical name matched) after its own, untouched (SPEC §2: an export's 供电单位 or 客户经理
+    stays beside the scores for an analyst's pivot), and a note for each extra renamed because `table`
+    or `reserved` (another language's headers) already has its name: it is written as `<name>_archive`."""
+    names = [c for c in extras.columns if c != "customer_id"]
+    if not names:
+        return table, []
+    taken = {*table.columns, *reserved}
+    renames, notes = {}, []
+    for name in names:
+        if name in taken:
+            new = f"{name}_archive"
+            while new in taken or new in names:
+                new += "_"
+            renames[name] = new
+            taken.add(new)
+            notes.append(f"customers: the extra column {name!r} is written as {new!r}: the output has a column of that name")
+    joined = table.join(extras.rename(renames), on="customer_id", how="left", maintain_order="left")
+    return joined, notes
 
 
 def latest_billed(billing: LoadedTable) -> dt.date | None:

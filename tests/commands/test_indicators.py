@@ -154,3 +154,14 @@ def test_rows_read_used_and_rejected_are_reported(runner, data, tmp_path):
     assert "billing: 62 rows, 60 used, 2 rejected" in result.stderr  # an unreadable kWh and an orphan
     line = json.loads(runner.invoke(app, ["indicators", str(data), "-o", str(tmp_path / "i.csv"), "--json", "-q"]).stdout)
     assert line["rows"]["billing"] == {"in": 62, "used": 60, "rejected": 2}
+
+
+def test_extra_archive_columns_pass_through(runner, tmp_path):
+    directory = tmp_path / "data"
+    write_csv(directory / "customers.csv", ["户号", "供电电压", "状态", "供电单位"], [[*row, f"所{i}"] for i, row in enumerate(CUSTOMERS)])
+    write_csv(directory / "billing.csv", ["户号", "账期", "有功电量", "无功电量", "应收电费", "实收电费", "违约金"], BILLING)
+    out = tmp_path / "indicators.csv"
+    assert runner.invoke(app, ["indicators", str(directory), "-o", str(out), "-q"]).exit_code == 0
+    frame = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert frame.columns == [*OUTPUT_COLUMNS, "供电单位"]
+    assert frame["供电单位"].to_list() == ["所0", "所1", "所3"]

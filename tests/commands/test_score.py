@@ -327,3 +327,14 @@ def test_sigterm_while_writing_leaves_no_temporary_file(runner, data, tmp_path, 
     assert result.exit_code == 143
     assert result.stderr == "error: terminated\n" and json.loads(result.stdout)["exit_code"] == 143
     assert [p.name for p in tmp_path.iterdir()] == ["data"]  # the dataset, and nothing written
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_extra_archive_columns_reach_every_format_and_keep_their_header_in_chinese(runner, data, tmp_path, suffix):
+    archive = pl.read_csv(data / "customers.csv").with_columns(供电单位=pl.Series(["城东所", "城西所", "城东所"]))
+    archive.write_csv(data / "customers.csv")
+    out = tmp_path / f"客户价值{suffix}"
+    assert score(runner, data, "-o", out, "--lang", "zh", "-q").exit_code == 0
+    table = {".csv": pl.read_csv, ".parquet": pl.read_parquet}.get(suffix, pl.read_excel)(out)
+    assert table.columns[-2:] == ["供电安全等级", "供电单位"]
+    assert table["供电单位"].to_list() == ["城东所", "城西所", "城东所"]

@@ -35,7 +35,7 @@ from powercrm.errors import DataError
 from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
 from powercrm.indicators.windows import format_period
 from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
-from powercrm.score import latest_billed, scoring_tables
+from powercrm.score import latest_billed, scoring_tables, with_extras
 from powercrm.segment.localize import HEADERS_ZH
 
 # shares of a province's total are 1e-7 and below: six fixed decimals showed them as 0.000000
@@ -92,15 +92,17 @@ def indicators(
     )
     check_outputs(dataset, output=output)
     dataset.require_complete()
-    _, tables, archive_notes = scoring_tables(dataset)
+    _, tables, archive_notes, extras = scoring_tables(dataset)
     archive_notes = (*dataset.reading_notes(), *archive_notes)
     result: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
     collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
     if collected.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
     headers = {c: HEADERS_ZH.get(c, c) for c in OUTPUT_COLUMNS} if lang == "zh" else {c: c for c in OUTPUT_COLUMNS}
+    table, renamed = with_extras(collected.select(OUTPUT_COLUMNS), extras, reserved=HEADERS_ZH.values())
+    archive_notes = (*archive_notes, *renamed)
     write_table(
-        collected.select(OUTPUT_COLUMNS).rename(headers), output, encoding=output_encoding,
+        table.rename(headers), output, encoding=output_encoding,
         sheet="指标" if lang == "zh" else "indicators", number_formats={headers[c]: f for c, f in NUMBER_FORMATS.items()},
     )
 

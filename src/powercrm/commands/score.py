@@ -158,7 +158,7 @@ def score(
 ) -> None:
     """Score every customer: indicators B11–B42, 1–5 scores, current and potential value, segment, value grade, ABC class, credit grade and flags, strategy.
 
-    Writes one row per scored customer (SPEC §8 columns). A missing table or column stops the run before anything is written; unusable rows are left out, counted and written with --rejects.
+    Writes one row per scored customer (SPEC §8 columns, then the archive's own extra columns as read). A missing table or column stops the run before anything is written; unusable rows are left out, counted and written with --rejects.
 
     Examples:
 

@@ -72,6 +72,8 @@ class LoadedTable:
     sheet: str | None = None
     # a directory table only: (part file relative to the directory, its first row) in the order rows are read
     parts: list[tuple[str, int]] = field(default_factory=list)
+    # columns no canonical name or alias matched, named as in the file: passed through untouched (SPEC §2)
+    extras: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -647,7 +649,7 @@ def read_table(
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
     return LoadedTable(
-        table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts
+        table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts, extras
     )
 
 
