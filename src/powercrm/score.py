@@ -19,6 +19,7 @@ from powercrm.ahp.hierarchy import HIERARCHY as CRITERIA
 from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
+from powercrm.indicators.growth import reported_m
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
@@ -190,7 +191,7 @@ def summary(run: ScoreRun) -> dict:
         "customers": t.height,
         "period_end": run.period_end.strftime("%Y-%m"),
         "origin": list(run.result.origin),
-        "m_b42": run.m_b42,
+        "m_b42": reported_m(run.m_b42),
         "weights": run.weights,
         "segments": _counts(t, "segment", ("key", "develop", "maintain", "low_value")),
         "credit_grades": _counts(t, "credit_grade", ("A", "B", "C", "D", "unrated")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from powercrm.indicators.growth import growth_amount, growth_rate, percentile_inc
+from powercrm.indicators.growth import growth_amount, growth_rate, percentile_inc, reported_m
 
 
 def m(values: list[float | None], q: float = 0.9) -> float | None:
@@ -35,6 +35,14 @@ def test_only_positive_amounts_count():
 
 def test_no_positive_amount_gives_no_m():
     assert m([-1, 0, None]) is None
+
+
+def test_m_is_reported_to_twelve_significant_digits():
+    # the sample's M: 548 positive amounts, h = 492.3, 100 + 0.3 × 20 in floats
+    assert m([100.0] * 493 + [120.0] * 55) == pytest.approx(106.0, rel=1e-14)
+    assert reported_m(m([100.0] * 493 + [120.0] * 55)) == 106.0
+    assert reported_m(1 / 3) == 0.333333333333
+    assert reported_m(None) is None
 
 
 def test_growth_nulls():

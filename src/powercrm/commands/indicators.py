@@ -35,6 +35,7 @@ from powercrm.errors import DataError
 from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
 from powercrm.indicators.windows import format_period
 from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
+from powercrm.indicators.growth import reported_m
 from powercrm.score import latest_billed, scoring_tables, with_extras
 from powercrm.segment.localize import HEADERS_ZH
 
@@ -108,7 +109,7 @@ def indicators(
 
     windows = result.windows
     nulls = null_counts(collected)
-    m_used = IndicatorResult.m_used(collected)
+    m_used = reported_m(IndicatorResult.m_used(collected))
     if json_out:
         print_json(
             {

@@ -28,6 +28,13 @@ def percentile_inc(x: pl.Expr, q: float) -> pl.Expr:
     return x.filter(x > 0).quantile(q, interpolation="linear")
 
 
+def reported_m(m: float | None) -> float | None:
+    """M as printed in the run summaries (`--json`, the summary sheet): twelve significant digits, as the
+    interpolation leaves float noise an analyst would copy (106.00000000000011; numpy gives the same).
+    The indicators use M unrounded."""
+    return None if m is None else float(f"{m:.12g}")
+
+
 def growth_amount_indicator(amount: pl.Expr, m: pl.Expr) -> pl.Expr:
     """B42 购电量增长量 = 0 if x ≤ 0; x/M if 0 < x < M; 1 if x ≥ M. With no positive x anywhere M is null
     and every non-null x is ≤ 0, so every non-null B42 is 0."""
