@@ -186,11 +186,15 @@ class TestA08:
             customer("C1", voltage_kv=0.4, contract_capacity_kva=99, transformer_capacity_kva=99, ct_ratio=None),  # direct meter
             customer("C2", voltage_kv=0.4, contract_capacity_kva=100, transformer_capacity_kva=100, ct_ratio=None),
             customer("C3", ct_ratio="abc"),
+            customer("C4", ct_ratio="-"),  # how an export writes "no CT"
+            customer("C5", ct_ratio="无"),
         ]
         result = audit(tmp_path, customers=customers, rules="A08")
         assert found(result, "customer_id", "value", "message_en") == [
             ("C2", None, "a current transformer is needed but no CT ratio is registered"),
             ("C3", None, "a current transformer is needed but the CT ratio 'abc' is unreadable"),
+            ("C4", None, "a current transformer is needed but no CT ratio is registered"),
+            ("C5", None, "a current transformer is needed but no CT ratio is registered"),
         ]
 
 

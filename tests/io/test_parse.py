@@ -85,9 +85,10 @@ def test_what_databases_and_dataframes_write_for_missing_is_a_blank_cell(text):
 
 
 @pytest.mark.parametrize("text", ["-", "--", "—", "/", "无"])
-def test_a_dash_or_none_is_blank_in_dates_and_grouping_ids_only(text):
+def test_a_dash_or_none_is_blank_in_dates_grouping_ids_and_transformer_ratios_only(text):
     assert one(DUE, text) is None and one(PERIOD, text) is None
     assert one(AREA, text) is None and one(METER, text) is None
+    assert one(CUSTOMERS.column("ct_ratio"), text) is None and one(CUSTOMERS.column("pt_ratio"), text) is None
     # a phone written 无 is a non-empty invalid phone (A02); a dash among numbers may be Excel's zero, reported
     assert one(PHONE, text) == text
     assert one(KWH, text) is None and parse.blank_words(KWH) == ()

@@ -69,14 +69,15 @@ NULL_WORDS = ("NULL", "null", "Null", "(null)", "<null>", "<NA>", "NA", "N/A", "
 # dash, a slash or 无 ("none"), as an unpaid bill's payment date or a customer on no area is written (an
 # area `-` made one area of all of them, a meter `无` one meter of many customers). Elsewhere they stay
 # values: a dash in a number column can be Excel's accounting zero, and a phone written 无 is a non-empty
-# invalid phone (SPEC §7 A02), not a missing one.
+# invalid phone (SPEC §7 A02), not a missing one. A transformer ratio written `-` or 无 is a customer
+# metered without one (A08 then said "unreadable ratio '-'" for a missing one).
 DASHES = ("-", "--", "—", "——", "/", "无")
-GROUPING_IDS = frozenset({"line_id", "area_id", "meter_id"})
+DASH_BLANK = frozenset({"line_id", "area_id", "meter_id", "ct_ratio", "pt_ratio"})
 
 
 def blank_words(col: Column) -> tuple[str, ...]:
     """The words besides NULL_WORDS that stand for a blank cell in `col`."""
-    return DASHES if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) or col.name in GROUPING_IDS else ()
+    return DASHES if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) or col.name in DASH_BLANK else ()
 
 
 def text(e: pl.Expr, col: Column | None = None) -> pl.Expr:
