@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from powercrm.audit.data import BILL_SUMS, LOAD_COLUMNS, prepare
@@ -109,3 +111,15 @@ def test_rows_in_used_and_rejected_agree_with_the_rejects():
     # the repeated customer id, the orphan's bills, the repeated load months
     assert data.rows["customers"]["rejected"] == 1
     assert data.rows["billing"]["rejected"] > 0 and data.rows["load"]["rejected"] > 0
+
+
+@given(st.lists(st.integers(1, 40), max_size=60), st.integers(1, 7))
+def test_late_and_repeated_rows_are_found_across_blocks(keys, block):
+    from powercrm.audit.data import _out_of_order
+
+    half = len(keys) // 2  # in two chunks, as a streamed frame holds hundreds
+    series = pl.concat([pl.Series(keys[:half], dtype=pl.UInt64), pl.Series(keys[half:], dtype=pl.UInt64)], rechunk=False)
+    late, repeat = _out_of_order(series, block)
+    largest_before = [max(keys[:i], default=0) for i in range(len(keys))]
+    assert late.tolist() == [i for i, k in enumerate(keys) if k < largest_before[i]]
+    assert repeat.tolist() == [i for i, k in enumerate(keys) if k == largest_before[i]]

@@ -172,22 +172,18 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> pl.DataFrame:
     none, or many rows are late (an export sorted by month, say), the rows are sorted stably first.
     """
     key = frame.get_column(_KEY)
-    # against the largest key before it, a row is late (smaller) or repeats an in-order customer-month
-    # (equal: the in-order keys are sorted); the first row of the month is found below
-    before = pl.concat([pl.Series([0], dtype=pl.UInt64), key.cum_max().head(-1)]) if frame.height else key  # keys are > 0
-    late, repeat = key < before, key == before
-    late_keys = key.filter(late)
-    if late_keys.len() > frame.height // 100:
+    late, repeat = _out_of_order(key)
+    if len(late) > frame.height // 100:
         return _one_per_month(_sorted(frame), summed)
-    odd_keys = key.filter(late | repeat).unique()
-    if odd_keys.is_empty():
+    if not len(late) and not len(repeat):
         frame.drop_in_place(_KEY)
         return _with_months(frame)
+    odd_keys = key.gather(np.union1d(late, repeat)).unique()
     # the rows of the customer-months with several rows, in source order, and the first row of each
     at = key.is_in(odd_keys.implode()).arg_true()
     rows = frame[at].with_columns(_at=at)
     first = rows.unique(_KEY, keep="first", maintain_order=True).get_column("_at")
-    if late_keys.len() and late.gather(first).any():
+    if len(late) and np.isin(first.to_numpy(), late).any():
         return _one_per_month(_sorted(frame), summed)
     keep = pl.repeat(True, frame.height, eager=True).scatter(at, False).scatter(first, True)
     sums, place = None, None
@@ -195,7 +191,7 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> pl.DataFrame:
         # with the group-by the sums always had (the order of the additions is that of the source rows)
         sums = rows.group_by(CUSTOMER, "period").agg(pl.col("_at").first(), *(sum_or_null(c) for c in BILL_SUMS))
         place = _places(keep, sums.get_column("_at"))
-    del key, before, late, repeat, rows
+    del key, late, repeat, rows
     frame.drop_in_place(_KEY)
     # a column at a time, taken out of the frame: each is released once filtered, so the frame and its
     # filtered copy are never held whole together; two columns at a time, as a Series filter or scatter
@@ -208,6 +204,23 @@ def _one_per_month(frame: pl.DataFrame, summed: bool) -> pl.DataFrame:
 
     with ThreadPoolExecutor(2) as pool:
         return _with_months(pl.DataFrame(list(pool.map(kept, range(len(columns))))))
+
+
+def _out_of_order(key: pl.Series, block: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the rows whose key (> 0) is smaller than the largest key before it (late) or equal to
+    it (repeating an in-order customer-month: the in-order keys are sorted). Read a block at a time: as
+    whole-column polars operations, the running maximum and the comparisons made four 35 M-row columns of
+    fresh memory, seconds on this kind of machine, to find a handful of rows."""
+    late, repeat = [], []
+    top = np.uint64(0)
+    for start in range(0, key.len(), block):
+        values = key.slice(start, block).to_numpy()
+        before = np.maximum(np.concatenate(([top], np.maximum.accumulate(values)[:-1])), top)
+        late.append(np.flatnonzero(values < before) + start)
+        repeat.append(np.flatnonzero(values == before) + start)
+        top = max(top, before[-1], values[-1])
+    empty = np.zeros(0, np.int64)
+    return (np.concatenate(late) if late else empty), (np.concatenate(repeat) if repeat else empty)
 
 
 def _places(chosen: pl.Series, at: pl.Series) -> pl.Series:
