@@ -88,6 +88,16 @@ def test_csv_in_gb18030(tmp_path, encoding):
     assert t.typed().collect()["name"].to_list() == FRAME["name"].to_list()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_csv_writes_a_date_and_time_as_excel_reads_it(tmp_path, encoding):
+    frame = pl.DataFrame({"检查时间": [dt.datetime(2025, 1, 1, 8, 30)], "立户日期": [dt.date(2024, 2, 29)]})
+    write_table(frame, tmp_path / "out.csv", encoding=encoding)
+    buf = io.StringIO()
+    write_table(frame, "-", stdout=buf)
+    for text in ((tmp_path / "out.csv").read_bytes().decode("utf-8-sig" if encoding != "gb18030" else "gb18030"), buf.getvalue()):
+        assert text.splitlines()[1] == "2025-01-01 08:30:00,2024-02-29"
+
+
 def test_unknown_csv_encoding(tmp_path):
     with pytest.raises(UsageError, match="unknown output encoding --encoding 'latin-1'"):
         write_table(FRAME, tmp_path / "out.csv", encoding="latin-1")

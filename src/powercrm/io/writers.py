@@ -148,13 +148,18 @@ def _csv_encoding(encoding: str) -> str:
     return _CSV_ENCODINGS[key]
 
 
+# a date and time as Excel reads it (polars writes 2025-01-01T08:30:00.000000, which Excel keeps as text):
+# only an archive's extra column passed through holds one
+CSV_OPTIONS = {"datetime_format": "%Y-%m-%d %H:%M:%S"}
+
+
 def _write_csv(data: pl.DataFrame, path: Path, encoding: str) -> None:
     enc = _csv_encoding(encoding)
     if enc in ("utf-8-sig", "utf-8"):
-        data.write_csv(path, include_bom=enc == "utf-8-sig")
+        data.write_csv(path, include_bom=enc == "utf-8-sig", **CSV_OPTIONS)
         return
     with path.open("w", encoding=enc, errors="strict", newline="") as fh:
-        fh.write(data.write_csv())
+        fh.write(data.write_csv(**CSV_OPTIONS))
 
 
 def stamp_workbook(workbook) -> None:
@@ -249,7 +254,7 @@ def write_table(
     if fmt == "stdout":
         out = stdout or sys.stdout
         # UTF-8 unless --encoding gb18030, never a BOM on stdout
-        emit(out, data.write_csv(), "gb18030" if _csv_encoding(encoding) == "gb18030" else "utf-8")
+        emit(out, data.write_csv(**CSV_OPTIONS), "gb18030" if _csv_encoding(encoding) == "gb18030" else "utf-8")
         return
     with atomic_path(target) as tmp:
         if fmt == "csv":
