@@ -48,6 +48,17 @@ def test_valid_dataset_exits_0(runner, make_dataset):
     assert "0 error(s), 0 warning(s)" in result.stderr
 
 
+def test_columns_no_name_matched_are_listed(runner, tmp_path):
+    write_csv(tmp_path / "customers.csv", [*CUSTOMERS_ZH, "供电单位"], [[*row, "城东所"] for row in CUSTOMERS_ROWS])
+    write_csv(tmp_path / "billing.csv", [*BILLING_ZH, "抄表员"], [[*row, "甲"] for row in BILLING_ROWS])
+    result = run(runner, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "  1 column no name matched (passed through to the score and indicators outputs): 供电单位" in result.stderr
+    assert "  1 column no name matched (not used): 抄表员" in result.stderr
+    tables = json.loads(run(runner, tmp_path, "--json").stdout)["tables"]
+    assert (tables["customers"]["extra_columns"], tables["billing"]["extra_columns"]) == (["供电单位"], ["抄表员"])
+
+
 def test_valid_gbk_dataset_is_detected(runner, make_dataset):
     result = run(runner, make_dataset(encoding="gbk"))
     assert result.exit_code == 0, result.stderr
@@ -119,7 +130,7 @@ def test_json_lists_problems(runner, make_dataset):
     payload = json.loads(result.stdout)
     assert payload["ok"] is False
     assert (payload["errors"], payload["warnings"]) == (2, 1)
-    assert payload["tables"]["billing"] == {"source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ",", "sheet": None}
+    assert payload["tables"]["billing"] == {"source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ",", "sheet": None, "extra_columns": []}
     assert isinstance(payload["seconds"], float)
     problems = {(p["table"], p["column"], p["check"]): p for p in payload["problems"]}
     assert set(problems) == {

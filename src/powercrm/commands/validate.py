@@ -72,7 +72,7 @@ def validate(
                 "errors": errors,
                 "warnings": warnings,
                 "tables": {
-                    t.name: {"source": str(t.source), "encoding": t.encoding, "delimiter": t.delimiter, "sheet": t.sheet}
+                    t.name: {"source": str(t.source), "encoding": t.encoding, "delimiter": t.delimiter, "sheet": t.sheet, "extra_columns": t.extras}
                     for t in dataset.tables.values()
                 },
                 "problems": [p.as_dict() for p in problems],
@@ -90,6 +90,9 @@ def validate(
         for t in dataset.tables.values():
             how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else f" (sheet {t.sheet!r})" if t.sheet else ""
             console.print(f"{t.name}: {t.source}{how}")
+            if t.extras:
+                use = "passed through to the score and indicators outputs" if t.name == "customers" else "not used"
+                console.print(f"  {len(t.extras)} column{'s' if len(t.extras) > 1 else ''} no name matched ({use}): {', '.join(t.extras)}", markup=False)
         if problems and not console.is_terminal:
             for p in problems:
                 console.print(p.line(), markup=False)
