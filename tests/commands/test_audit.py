@@ -80,6 +80,11 @@ def test_fail_on_sets_the_exit_code(runner, dataset, tmp_path, rules, fail_on, c
         assert (line["ok"], line["exit_code"]) == (False, 1) and "--fail-on" in line["error"]
 
 
+def test_fail_on_takes_any_case_as_rules_does(runner, dataset, tmp_path):
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--fail-on", "High", "--rules", "a05", "-q"])
+    assert result.exit_code == 1 and "(--fail-on high)" in result.stderr
+
+
 def test_bad_fail_on_value(runner, dataset):
     result = runner.invoke(app, ["audit", str(dataset), "-o", "-", "--fail-on", "critical"])
     assert result.exit_code == 2 and "--fail-on 'critical'" in result.stderr

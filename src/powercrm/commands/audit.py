@@ -170,8 +170,10 @@ def audit(
     from powercrm.audit.labels import localize
 
     watch = Stopwatch()
-    if fail_on is not None and fail_on not in SEVERITY_LEVELS:
-        raise UsageError(f"--fail-on {fail_on!r}: use high, medium or low")
+    if fail_on is not None:
+        fail_on = fail_on.strip().lower()  # any case, as --rules
+        if fail_on not in SEVERITY_LEVELS:
+            raise UsageError(f"--fail-on {fail_on!r}: use high, medium or low")
     for target in (output, rejects):
         if target is not None:
             check_writable(target)
