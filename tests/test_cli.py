@@ -47,6 +47,15 @@ def test_every_command_has_help(runner, command, flag):
     assert first_words in " ".join(result.stdout.split())
 
 
+@pytest.mark.parametrize("command", [*COMMANDS, None])
+def test_flags_are_shown_without_a_value(runner, command):
+    # typer shows `--strict <bool>` by default, which reads as if the flag took a value; its own --help and
+    # completion options keep the mark
+    result = runner.invoke(app, [command, "--help"] if command else ["--help"], env={"COLUMNS": "200"})
+    shown = [line for line in result.stdout.splitlines() if "<bool>" in line]
+    assert all("--help" in line or "-completion" in line for line in shown), shown
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_is_listed_in_the_main_help(runner, command):
     result = runner.invoke(app, ["--help"])

@@ -253,3 +253,11 @@ def test_an_extra_column_named_like_an_output_column_is_renamed_and_noted(tmp_pa
 
 def test_an_archive_of_only_known_columns_adds_nothing(run):
     assert not any("extra column" in n for n in run.notes)
+
+
+def test_the_summary_counts_the_cancelled_customers_not_scored(tmp_path, run):
+    archive = pl.DataFrame({"户号": ["A", "B", "C", "D", "D"], "状态": ["正常", "销户", None, "销户", "正常"]})
+    cancelled = run_score(load_dataset(write_archive_with_extras(tmp_path, archive)), Config())
+    # D's second row is a repeated id (rejected), not a customer
+    assert (summary(cancelled)["customers"], summary(cancelled)["cancelled"]) == (2, 2)
+    assert summary(run)["cancelled"] == 0

@@ -19,7 +19,7 @@ from typer.exceptions import TyperException
 
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
-from powercrm.commands.common import print_json
+from powercrm.commands.common import flag, print_json
 from powercrm.entry import data_on_stdout
 from powercrm.errors import PowercrmError
 from powercrm.io.writers import STDOUT
@@ -101,7 +101,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, flag("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Customer value, credit and audit analytics for electric utilities (电力客户价值、信用与稽查分析)."""

@@ -187,8 +187,10 @@ def _counts(table: pl.DataFrame, column: str, order: tuple[str, ...]) -> dict[st
 def summary(run: ScoreRun) -> dict:
     """The run in numbers: counts per segment and grade, origin, nulls, rows in / used / rejected per table."""
     t = run.table
+    used = run.rows_in.get("customers", 0) - run.rows_rejected.get("customers", 0)
     return {
         "customers": t.height,
+        "cancelled": max(used - t.height, 0),  # usable archive rows not scored (SPEC §2 population)
         "period_end": run.period_end.strftime("%Y-%m"),
         "origin": list(run.result.origin),
         "m_b42": reported_m(run.m_b42),

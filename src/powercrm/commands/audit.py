@@ -17,16 +17,17 @@ from powercrm.commands.common import (
     CustomersOpt,
     DataArg,
     EncodingOpt,
-    OutputEncodingOpt,
     EventsOpt,
     JsonOpt,
     LangOpt,
     LoadIntervalOpt,
     LoadOpt,
+    OutputEncodingOpt,
     QuietOpt,
     Stopwatch,
     SupplyOpt,
     check_outputs,
+    flag,
     open_dataset,
     print_json,
     print_rows,
@@ -143,7 +144,7 @@ def audit(
     supply: SupplyOpt = None,
     memory_check: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--memory-check/--no-memory-check",
             help="Run the audit customer partition by customer partition when it would not fit in the memory "
             "available (it holds every customer-month); --no-memory-check runs it whole.",

@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from powercrm.commands.common import ConfigOpt, JsonOpt, LangOpt, QuietOpt, print_json, stderr_console
+from powercrm.commands.common import ConfigOpt, JsonSummaryOpt, LangOpt, QuietOpt, print_json, stderr_console
 from powercrm.commands.score import parse_origin
 from powercrm.config import load_config
 from powercrm.errors import InputError
@@ -70,7 +70,7 @@ def chart(
     font: Annotated[Path | None, typer.Option("--font", help="CJK font file for Chinese labels.")] = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
-    json_out: JsonOpt = False,
+    json_out: JsonSummaryOpt = False,
 ) -> None:
     """Draw the value matrix: current vs potential value, the origin's cross lines, quadrant names and counts.
 

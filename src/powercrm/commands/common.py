@@ -45,10 +45,21 @@ LoadOpt = Annotated[list[Path] | None, typer.Option("--load", metavar="FILE", he
 LoadIntervalOpt = Annotated[list[Path] | None, typer.Option("--load-interval", metavar="FILE", help="Interval load readings file (负荷曲线).")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", metavar="FILE", help="Events file: theft, violation, bounced payment (事件).")]
 SupplyOpt = Annotated[list[Path] | None, typer.Option("--supply", metavar="FILE", help="Supplied energy per line or area (供电量).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.")]
+
+
+def flag(*names: str, help: str, **options: Any) -> Any:
+    """A boolean option shown without a value: typer shows `--strict <bool>` by default, which reads as if it
+    took one (`--strict true` is then an unexpected argument)."""
+    return typer.Option(*names, metavar="", help=help, **options)
+
+
+QuietOpt = Annotated[bool, flag("--quiet", "-q", help="No messages on stderr except errors.")]
 JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one JSON summary line on stdout (on stderr when -o - puts the data there), for scripts and cron.")
+    bool,
+    flag("--json", help="Print one JSON summary line instead of the messages, on stdout (on stderr when -o - puts the data there), for scripts and cron."),
 ]
+# for the commands that never write data to stdout
+JsonSummaryOpt = Annotated[bool, flag("--json", help="Print one JSON summary line on stdout instead of the messages, for scripts and cron.")]
 
 
 def _language(value: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from powercrm.commands.common import QuietOpt, stderr_console
+from powercrm.commands.common import QuietOpt, flag, stderr_console
 from powercrm.config import CONFIG_FILE, render_toml
 from powercrm.errors import UsageError
 from powercrm.io.writers import atomic_path
@@ -15,7 +15,7 @@ from powercrm.io.writers import atomic_path
 
 def init(
     path: Annotated[Path, typer.Argument(help="File to write, or a directory to write powercrm.toml into.")] = Path(CONFIG_FILE),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, flag("--force", help="Overwrite an existing file.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a commented powercrm.toml holding every default of the SPEC.
@@ -26,7 +26,7 @@ def init(
 
         powercrm init
 
-        powercrm init config/2025.toml --force
+        powercrm init powercrm-2025.toml --force
     """
     target = path / CONFIG_FILE if path.is_dir() else path
     if target.suffix.lower() != ".toml":

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from powercrm.commands.common import QuietOpt, Stopwatch, stderr_console
+from powercrm.commands.common import QuietOpt, Stopwatch, flag, stderr_console
 
 
 def sample(
@@ -17,15 +17,15 @@ def sample(
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: the same seed always gives the same data.")] = 42,
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv (UTF-8 with BOM), parquet or xlsx (one workbook per table).")] = "csv",
     zh: Annotated[
-        bool, typer.Option("--zh", help="Chinese headers and values (户号, 居民生活, 正常/销户, 是/否), dates as 2024/1/5, as SG186 exports.")
+        bool, flag("--zh", help="Chinese headers and values (户号, 居民生活, 正常/销户, 是/否), dates as 2024/1/5, as SG186 exports.")
     ] = False,
     encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding: utf-8 (with BOM) or gbk.")] = "utf-8",
     period_end: Annotated[str, typer.Option("--period-end", help="Last billing month, YYYY-MM.")] = "2025-12",
     interval_days: Annotated[
         int, typer.Option("--interval-days", help="Also write load_interval: 96 readings a day for the last D days (0 = none).")
     ] = 0,
-    clean: Annotated[bool, typer.Option("--clean", help="Inject no anomalies (the ground truth is empty).")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in OUT.")] = False,
+    clean: Annotated[bool, flag("--clean", help="Inject no anomalies (the ground truth is empty).")] = False,
+    force: Annotated[bool, flag("--force", help="Replace a dataset already in OUT.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a realistic sample dataset: customers, billing, load, events, supply (SPEC §2).

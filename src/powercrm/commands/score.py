@@ -80,6 +80,7 @@ def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
     zh = lang == "zh"
     rows: list[tuple[str, float | None, str | None]] = [
         ("客户数" if zh else "customers", info["customers"], None),
+        ("销户不评分" if zh else "cancelled, not scored", info["cancelled"], None),
         ("统计截止月" if zh else "period_end", None, info["period_end"]),
         ("原点 当前价值" if zh else "origin current_value", info["origin"][0], None),
         ("原点 潜在价值" if zh else "origin potential_value", info["origin"][1], None),
@@ -105,7 +106,11 @@ def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
 
 def _print_summary(console, info: dict, seconds: float, output: str, lang: str) -> None:
     zh = lang == "zh"
-    title = f"已评分客户 {info['customers']:,} 户，统计截止月 {info['period_end']}" if zh else f"{info['customers']:,} customers scored, period end {info['period_end']}"
+    cancelled = info["cancelled"]
+    if zh:
+        title = f"已评分客户 {info['customers']:,} 户{f'（销户 {cancelled:,} 户不评分）' if cancelled else ''}，统计截止月 {info['period_end']}"
+    else:
+        title = f"{info['customers']:,} customers scored{f' ({cancelled:,} cancelled, not scored)' if cancelled else ''}, period end {info['period_end']}"
     seg = Table(title=title)
     seg.add_column("客户类型" if zh else "segment")
     seg.add_column("客户数" if zh else "customers", justify="right")
