@@ -156,9 +156,13 @@ def test_json_of_a_valid_dataset(runner, make_dataset):
 
 def test_json_warning_with_strict_is_not_ok(runner, make_dataset):
     data = make_dataset(billing=[*BILLING_ROWS, ["0099999999", "2024-01", "5", "1"]])
-    assert json.loads(run(runner, data, "--json").stdout)["ok"] is True
+    passed = json.loads(run(runner, data, "--json").stdout)
+    assert passed["ok"] is True and "exit_code" not in passed and "error" not in passed
     strict = run(runner, data, "--json", "--strict")
-    assert strict.exit_code == 1 and json.loads(strict.stdout)["ok"] is False
+    line = json.loads(strict.stdout)
+    assert strict.exit_code == 1 and line["ok"] is False
+    # a failed run's line, as README promises for every command
+    assert (line["exit_code"], line["error"]) == (1, "0 error(s), 1 warning(s) (--strict)")
 
 
 def test_json_structural_problem(runner, tmp_path):

@@ -78,6 +78,8 @@ def validate(
                 },
                 "problems": [p.as_dict() for p in problems],
                 "seconds": watch.seconds,
+                # as every failed run's line has them (README)
+                **({"error": f"{errors} error(s), {warnings} warning(s){' (--strict)' if strict else ''}", "exit_code": 1} if failed else {}),
             }
         )
     elif quiet:
