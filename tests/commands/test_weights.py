@@ -125,7 +125,18 @@ def test_a_with_saaty_is_a_usage_error(run):
 def test_saaty_on_the_fuzzy_config_names_the_cell(run):
     result = run("--method", "saaty")
     assert result.exit_code == 1
-    assert one_line_error(result) == "error: matrix criteria: a[3,1] = 0.1 is outside Saaty's scale [1/9, 9]"
+    assert one_line_error(result) == (
+        "error: matrix criteria: a[3,1] = 0.1 is outside Saaty's scale [1/9, 9] "
+        "(matrix criteria is the config's, written for --method fuzzy: give it in --matrix or --config)"
+    )
+
+
+def test_a_saaty_criteria_file_beside_the_configs_fuzzy_groups_says_whose_matrix_failed(run, tmp_path):
+    path = tmp_path / "criteria.json"
+    path.write_text(json.dumps({"criteria_matrix": [[1, 2, 5, 3], ["1/2", 1, 3, 2], ["1/5", "1/3", 1, "1/2"], ["1/3", "1/2", 2, 1]]}))
+    result = run("--matrix", str(path), "--method", "saaty")
+    assert result.exit_code == 1
+    assert one_line_error(result).endswith("expected 1 on the diagonal (matrix B1 is the config's, written for --method fuzzy: give it in --matrix or --config)")
 
 
 def test_bad_matrix_file_names_the_cell(run, tmp_path):
@@ -221,6 +232,8 @@ def test_the_weights_table_is_written_with_o(run, tmp_path):
     out = tmp_path / "weights.csv"
     result = run("-o", str(out))
     assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.stderr
+    assert "wrote" not in run("-o", str(out), "-q").stderr
     table = pl.read_csv(out)
     assert table.columns == ["criterion", "criterion_weight", "indicator", "local_weight", "global_weight", "published", "difference"]
     assert table["global_weight"].sum() == pytest.approx(1.0)

@@ -18,9 +18,9 @@ from powercrm.ahp.config import WeightsConfig, global_weights
 from powercrm.ahp.fuzzy import min_a
 from powercrm.ahp.hierarchy import HIERARCHY, HierarchyWeights, MatrixWeights, Method, compose, weigh_matrix
 from powercrm.ahp.matrix_file import MatrixSet, SingleMatrix, load_matrix_file
-from powercrm.commands.common import ConfigOpt, JsonOpt, OutputEncodingOpt, QuietOpt, print_json, stderr_console
+from powercrm.commands.common import ConfigOpt, JsonOpt, OutputEncodingOpt, QuietOpt, print_json, print_wrote, stderr_console
 from powercrm.config import load_config
-from powercrm.errors import UsageError
+from powercrm.errors import MatrixError, UsageError
 from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 
 SIGNIFICANT = 12  # digits of the weights written (`_weights_table`)
@@ -107,6 +107,7 @@ def weights(
             write_table(table, output, sheet="weights", encoding=output_encoding)
         if output != STDOUT or json_out:
             _show_single(single, method, json_out, to_stderr=output == STDOUT)
+        _wrote(output, quiet or json_out)
         return
     _check_a(a, len(HIERARCHY), "criteria matrix")
     criteria_matrix, matrices, source = cfg.criteria_matrix, cfg.matrices, "the config"
@@ -115,12 +116,27 @@ def weights(
         matrices = loaded.matrices or matrices
         whole = loaded.criteria_matrix is not None and loaded.matrices
         source = str(loaded.source) if whole else f"{loaded.source} and the config"
-    result = compose(criteria_matrix, matrices, method, a if a is not None else cfg.a, cfg.tolerance)
+    from_config = {"criteria"} if criteria_matrix is cfg.criteria_matrix else set()
+    from_config |= {name for name in matrices if matrices[name] is cfg.matrices.get(name)}
+    try:
+        result = compose(criteria_matrix, matrices, method, a if a is not None else cfg.a, cfg.tolerance)
+    except MatrixError as exc:
+        named = next((name for name in from_config if str(exc).startswith(f"matrix {name}:")), None)
+        if named is None:
+            raise
+        # a Saaty criteria matrix in --matrix beside the config's fuzzy group matrices failed as "matrix B1"
+        raise MatrixError(f"{exc} (matrix {named} is the config's, written for --method {cfg.method}: give it in --matrix or --config)") from None
     _warn(result.criteria, *result.groups.values(), quiet=quiet)
     if output is not None:
         write_table(_weights_table(result, cfg), output, sheet="weights", encoding=output_encoding)
     if output != STDOUT or json_out:
         _show_hierarchy(result, cfg, source, json_out, to_stderr=output == STDOUT)
+    _wrote(output, quiet or json_out)
+
+
+def _wrote(output: str | None, quiet: bool) -> None:
+    if output is not None and output != STDOUT and not quiet:
+        print_wrote(stderr_console(), output)
 
 
 def _weights_table(result: HierarchyWeights, cfg: WeightsConfig) -> pl.DataFrame:
