@@ -50,6 +50,12 @@ def test_gbk_csv(tmp_path: Path) -> None:
     assert (tmp_path / "customers.csv").read_bytes().decode("gb18030").startswith("户号")
 
 
+@pytest.mark.parametrize(("args", "bom"), [([], True), (["--encoding", "utf-8-sig"], True), (["--encoding", "utf-8"], False)])
+def test_utf8_with_and_without_bom_as_the_other_commands_name_them(tmp_path: Path, args, bom) -> None:
+    assert run(CliRunner(), tmp_path, "-n", "20", "-m", "2", *args, "-q").exit_code == 0
+    assert (tmp_path / "billing.csv").read_bytes().startswith(b"\xef\xbb\xbf") == bom
+
+
 def test_same_seed_same_files(tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):

@@ -19,7 +19,7 @@ def sample(
     zh: Annotated[
         bool, flag("--zh", help="Chinese headers and values (户号, 居民生活, 正常/销户, 是/否), dates as 2024/1/5, as SG186 exports.")
     ] = False,
-    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding: utf-8 (with BOM) or gbk.")] = "utf-8",
+    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding: utf-8-sig (UTF-8 with BOM, the default), utf-8 or gbk.")] = "utf-8-sig",
     period_end: Annotated[str, typer.Option("--period-end", help="Last billing month, YYYY-MM.")] = "2025-12",
     interval_days: Annotated[
         int, typer.Option("--interval-days", help="Also write load_interval: 96 readings a day for the last D days (0 = none).")
@@ -32,7 +32,7 @@ def sample(
 
     The same seed always gives the same data. A few customers per thousand carry an injected case of each audit rule (A01-A09, U01-U10, L01); OUT/ground_truth.csv lists them (rule, customer_id, line_id, area_id, period, detail, theft, injected) so an audit can be scored against it.
 
-    CSV is UTF-8 with BOM (--encoding gbk for GBK); --zh writes Chinese headers and values as an SG186 export does. Existing dataset files in OUT are replaced only with --force.
+    CSV is UTF-8 with BOM (--encoding utf-8 without it, gbk for GBK); --zh writes Chinese headers and values as an SG186 export does. Existing dataset files in OUT are replaced only with --force.
 
     Examples:
 

@@ -1,6 +1,6 @@
 """Write a generated dataset directory: one file per table, in CSV, Parquet or XLSX.
 
-- CSV: UTF-8 with BOM (Excel opens Chinese correctly), or `encoding="gbk"` for GBK bytes (as
+- CSV: UTF-8 with BOM (Excel opens Chinese correctly), `encoding="utf-8"` without it, or `encoding="gbk"` for GBK bytes (as
   GB18030, a superset that encodes every GBK character identically; no BOM). Periods are written
   `2024-01`; dates ISO `2024-01-05`, or `2024/1/5` with `zh=True` as SG186 exports show them.
 - Parquet: typed columns (Date periods and dates, booleans, floats).
@@ -31,7 +31,8 @@ from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, write_xlsx
 from powercrm.sample import DEFAULT_PERIOD_END, TABLE_NAMES, SampleData, check_options, iter_tables
 
 FORMATS = ("csv", "parquet", "xlsx")
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "gbk", "gb2312": "gbk"}
+# as the other commands name them: utf-8-sig with a BOM (the default), utf-8 without
+ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "gb18030": "gbk", "gb2312": "gbk"}
 TRUTH_FILE = SAMPLE_TRUTH_FILE
 # snappy: every Parquet reader has it, and it costs a third less CPU than zstd on the big tables
 PARQUET_COMPRESSION = "snappy"
@@ -50,7 +51,7 @@ def normalize_format(fmt: str) -> str:
 def normalize_encoding(encoding: str) -> str:
     key = encoding.strip().lower().replace("_", "-")
     if key not in ENCODINGS:
-        raise UsageError(f"--encoding {encoding!r}: use utf-8 or gbk")
+        raise UsageError(f"--encoding {encoding!r}: use utf-8-sig (UTF-8 with BOM), utf-8 or gbk")
     return ENCODINGS[key]
 
 
@@ -96,8 +97,8 @@ def _text_frame(table: str, df: pl.DataFrame, zh: bool, fmt: str) -> pl.DataFram
 
 
 def _write_csv(df: pl.DataFrame, path: Path, encoding: str) -> None:
-    if encoding == "utf-8":
-        df.write_csv(path, include_bom=True)
+    if encoding in ("utf-8-sig", "utf-8"):
+        df.write_csv(path, include_bom=encoding == "utf-8-sig")
         return
     # GBK: write UTF-8 next to the target, then transcode in chunks (strict: never replace a character)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".utf8", dir=path.parent)
@@ -133,7 +134,7 @@ def check_target(
     dataset files."""
     fmt = normalize_format(fmt)
     enc = normalize_encoding(encoding)
-    if enc != "utf-8" and fmt != "csv":
+    if enc != "utf-8-sig" and fmt != "csv":
         raise UsageError(f"--encoding {encoding} applies to CSV only (the format is {fmt})")
     if fmt == "xlsx" and rows > XLSX_MAX_ROWS:
         raise UsageError(f"--format xlsx: about {rows:,} rows exceed one Excel sheet ({XLSX_MAX_ROWS:,}); use --format csv or parquet")
@@ -152,7 +153,7 @@ def expected_rows(customers: int, months: int, interval_days: int = 0) -> int:
     return int(max(customers * months * 1.01, customers * interval_days * 96))
 
 
-def write_table(name: str, df: pl.DataFrame, out: Path, *, fmt: str = "csv", zh: bool = False, encoding: str = "utf-8") -> Path:
+def write_table(name: str, df: pl.DataFrame, out: Path, *, fmt: str = "csv", zh: bool = False, encoding: str = "utf-8-sig") -> Path:
     """Write one generated table as `out/NAME.FMT` (ground_truth always as UTF-8 CSV with BOM)."""
     if name == "ground_truth":
         target = out / TRUTH_FILE
@@ -206,7 +207,7 @@ def write_dataset(
     *,
     fmt: str = "csv",
     zh: bool = False,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8-sig",
     force: bool = False,
 ) -> list[Path]:
     """Write every table of `data` and `ground_truth.csv` into the directory `out`; return the files.
@@ -230,7 +231,7 @@ def write_sample(
     anomalies: bool = True,
     fmt: str = "csv",
     zh: bool = False,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8-sig",
     force: bool = False,
 ) -> tuple[SampleData, list[Path]]:
     """Generate a dataset and write it into `out`, each table written as soon as it is generated
