@@ -225,7 +225,7 @@ def test_help_has_examples_and_the_config_section(run):
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "[weights] use" in text
-    assert "powercrm weights --matrix experts.json --method saaty" in text
+    assert "powercrm weights --matrix data/matrices/experts_saaty.json --method saaty" in text
 
 
 def test_the_weights_table_is_written_with_o(run, tmp_path):
@@ -277,3 +277,15 @@ def test_a_matrix_csv_with_full_width_commas(run, tmp_path):
     result = run("--matrix", write(tmp_path, "fw.csv", "0.5，0.7\n0.3，0.5\n"), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["matrix"]["weights"] == pytest.approx([0.7, 0.3])
+
+
+MATRICES = Path(__file__).resolve().parents[2] / "data" / "matrices"
+
+
+def test_the_shipped_example_matrices_weigh(run):
+    saaty = run("--matrix", str(MATRICES / "experts_saaty.json"), "--method", "saaty", "--json")
+    assert saaty.exit_code == 0, saaty.output
+    assert json.loads(saaty.stdout)["criteria"]["consistency"]["consistent"] is True
+    corrected = run("--matrix", str(MATRICES / "criteria_corrected.csv"), "--json")
+    assert corrected.exit_code == 0, corrected.output
+    assert json.loads(corrected.stdout)["matrix"]["weights"] == pytest.approx([0.3666667, 0.3, 0.1, 0.2333333], abs=1e-6)

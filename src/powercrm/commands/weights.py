@@ -84,9 +84,9 @@ def weights(
 
         powercrm weights --a 3
 
-        powercrm weights --matrix experts.json --method saaty
+        powercrm weights --matrix data/matrices/experts_saaty.json --method saaty
 
-        powercrm weights --matrix criteria.csv
+        powercrm weights --matrix data/matrices/criteria_corrected.csv
 
         powercrm weights -o weights.xlsx
     """
