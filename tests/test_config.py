@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 
 import pytest
@@ -90,8 +92,16 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[scoring]\nnull_score = 9\n", "scoring.null_score = 9"),
         ("[scoring]\nnull_score = \"high\"\n", "scoring.null_score = 'high'"),
         ("[scoring]\nmethod = \"median\"\n", "scoring.method = 'median'"),
-        ("[scoring]\nbogus = 1\n", "scoring.bogus = 1"),
-        ("colour = \"red\"\n", "colour = 'red'"),
+        ("[scoring]\nbogus = 1\n", "scoring.bogus = 1: unknown key (known: method, "),
+        ("colour = \"red\"\n", "colour = 'red': unknown key (known: columns, indicators, "),
+        ("[scorng]\nmethod = \"quantile\"\n", "scorng: unknown key; did you mean scoring?"),
+        ("[audit.l01]\nenabled = false\n", "audit.l01: unknown key; did you mean audit.L01?"),
+        (
+            "[weights.matrices]\nB1 = [[0.5, 0.7], [0.2, 0.5]]\nB2 = [[0.5, 0.4], [0.6, 0.5]]\n"
+            "B3 = [[0.5, 0.3], [0.7, 0.5]]\nB4 = [[0.5, 0.6], [0.4, 0.5]]\n",
+            "bad.toml: matrix weights.matrices.B1: r[1,2] + r[2,1]",
+        ),
+        ("[scoring]\nabc_shares = [0.6, 0.6]\n", "scoring.abc_shares = [0.6, 0.6]: expected two"),
         ("[credit]\ngrade_cut_points = [60, 75, 90]\n", "credit.grade_cut_points = [60, 75, 90]"),
         ("[credit]\ngrade_cut_points = [190, 75, 60]\n", "credit scores run from 0 to 100"),
         ("[weights]\na = inf\n", "weights.a = inf: Input should be a finite number"),
@@ -135,8 +145,47 @@ def test_missing_config_file(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
-def test_config_in_gbk_is_a_config_error(tmp_path):
-    path = tmp_path / "gbk.toml"
-    path.write_bytes('[columns.aliases.billing]\n"本月电量" = "kwh"\n'.encode("gbk"))
-    with pytest.raises(ConfigError, match="not valid TOML"):
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8-sig"])
+def test_a_config_saved_as_notepad_saves_it_is_read(tmp_path, encoding):
+    path = tmp_path / "config.toml"
+    path.write_bytes('# 本月电量的别名\n[columns.aliases.billing]\n"本月电量" = "kwh"\n'.encode(encoding))
+    assert load_config(path).columns.aliases["billing"] == {"本月电量": "kwh"}
+
+
+def test_a_config_neither_utf8_nor_gbk_names_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"[scoring]\n# \xff\xfe\xfd\n")
+    with pytest.raises(ConfigError, match="config.toml: line 2: not UTF-8 or GBK text .* save the config as UTF-8"):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[indicators]\np1 = "0.7"', "indicators.p1 = '0.7': Input should be a valid number"),
+        ('[audit.L01]\nenabled = "no"', "audit.L01.enabled = 'no': Input should be a valid boolean"),
+        ("[audit.L01]\nenabled = 0", "audit.L01.enabled = 0: Input should be a valid boolean"),
+        ("[scoring]\nnull_score = true", "scoring.null_score = True: Input should be a valid integer"),
+        ('[scoring]\nvalue_grade_shares = ["0.1", "0.3", "0.5", "0.1"]', "scoring.value_grade_shares.0 = '0.1'"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path, toml, message):
+    path = tmp_path / "config.toml"
+    path.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
+
+
+def test_an_integer_reads_as_a_number_and_a_date_as_its_text(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[indicators]\np2 = 1\n[audit.L01]\nmax_loss_rate = 1\n", encoding="utf-8")
+    cfg = load_config(path)
+    assert cfg.indicators.p2 == 1.0 and cfg.audit.L01.max_loss_rate == 1.0
+    path.write_text("[indicators]\nperiod_end = 2025-06-01\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="indicators.period_end = '2025-06-01': .*expected a month as YYYY-MM"):
+        load_config(path)
+
+
+def test_a_directory_is_not_a_config(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory, not a config file"):
+        load_config(tmp_path)

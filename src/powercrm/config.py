@@ -7,6 +7,8 @@ the commented `powercrm.toml` that `powercrm init` writes.
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import json
 import tomllib
 from pathlib import Path
@@ -58,11 +60,33 @@ class Config(BaseModel):
 
 
 def _describe(exc: ValidationError, source: str) -> str:
+    """One line for the first error: the file, the key and its value, and what is wrong, in the words
+    of the validator (pydantic's `Value error, ` prefix dropped; an unknown key with the nearest known
+    one). A message naming its key already is not given the key again."""
     err = exc.errors()[0]
     key = ".".join(str(p) for p in err["loc"])
     value = err.get("input")
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(err["loc"][:-1])
+        folded = {k.lower(): k for k in known}  # `l01` is L01, not U01
+        near = [folded[k] for k in difflib.get_close_matches(str(err["loc"][-1]).lower(), list(folded), n=1, cutoff=0.7)]
+        message = "unknown key" + (f"; did you mean {'.'.join([*map(str, err['loc'][:-1]), near[0]])}?" if near else f" (known: {', '.join(known)})")
+    elif key and key in message:
+        return f"{source}: {message}"
     shown = f" = {value!r}" if not isinstance(value, dict) else ""
-    return f"{source}: {key}{shown}: {err['msg']}"
+    return f"{source}: {key}{shown}: {message}"
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys the config accepts at `loc` (a section path), or none where it is not a section."""
+    model: Any = Config
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
+            return []
+        model = field.annotation
+    return list(getattr(model, "model_fields", {}))
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -70,15 +94,36 @@ def load_config(path: Path | None = None) -> Config:
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(_config_text(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     try:
-        return Config.model_validate(data)
+        # strict, as JSON types: `p1 = "0.7"` or `enabled = "no"` is refused, not quietly converted (an
+        # analyst who quoted a number, or wrote "off", meant something the config would not have done);
+        # an integer still reads as a float, an array as a pair, a TOML date as its text
+        return Config.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, str(path))) from None
+
+
+def _config_text(path: Path) -> str:
+    """The config's text: TOML is UTF-8, but a config edited in Notepad on a Chinese Windows is saved as
+    GBK (ANSI) or UTF-16 (Unicode), and its Chinese comments made it unreadable."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: line {line}: not UTF-8 or GBK text (byte {raw[exc.start]:#04x}); save the config as UTF-8") from None
 
 
 def _toml_value(value: Any) -> str:

@@ -45,6 +45,14 @@ class TestSelectRules:
         with pytest.raises(UsageError, match="unknown audit rule .* use rule ids A01, A02"):
             select_rules(AuditConfig(), bad)
 
+    def test_a_config_enabling_no_rule_is_an_error_not_a_clean_audit(self):
+        cfg = AuditConfig()
+        for r in ALL:
+            cfg.rule(r).enabled = False
+        with pytest.raises(ConfigError, match="no audit rule is enabled"):
+            select_rules(cfg)
+        assert select_rules(cfg, "A05") == ["A05"]
+
     def test_nothing_named(self):
         with pytest.raises(UsageError, match="names no rule"):
             select_rules(AuditConfig(), " , ")

@@ -18,7 +18,7 @@ from powercrm.audit.line_loss import LINE_LOSS_SCHEMA
 from powercrm.audit.memory import partitions_needed
 from powercrm.audit.partition import partition_members, supply_partitions
 from powercrm.audit.theft import THEFT_SCHEMA
-from powercrm.errors import DataError, UsageError
+from powercrm.errors import ConfigError, DataError, UsageError
 from powercrm.io.readers import Dataset
 from powercrm.io.usable import readable_rows, usable_tables
 
@@ -40,7 +40,10 @@ def select_rules(cfg: AuditConfig, rules: str | Sequence[str] | None = None) -> 
     """Rule ids to run, in registry order: those named (comma-separated, any case) — an id runs even when
     disabled in the config, a family brings its enabled rules — or every enabled rule."""
     if rules is None:
-        return [r for r in RULES if cfg.rule(r).enabled]
+        enabled = [r for r in RULES if cfg.rule(r).enabled]
+        if not enabled:  # it ran no rule and reported 0 findings, as a clean audit would
+            raise ConfigError("no audit rule is enabled in the config ([audit.<rule>] enabled = true), and --rules names none")
+        return enabled
     names = rules.split(",") if isinstance(rules, str) else list(rules)
     wanted: set[str] = set()
     for name in (n.strip() for n in names):
