@@ -186,6 +186,13 @@ def test_an_integer_reads_as_a_number_and_a_date_as_its_text(tmp_path):
         load_config(path)
 
 
+def test_a_broken_utf16_config_is_a_config_error(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xff\xfe\x00\xd8")
+    with pytest.raises(ConfigError, match="starts as UTF-16 but is not UTF-16 text"):
+        load_config(path)
+
+
 def test_a_directory_is_not_a_config(tmp_path):
     with pytest.raises(ConfigError, match="is a directory, not a config file"):
         load_config(tmp_path)

@@ -113,9 +113,17 @@ def load_config(path: Path | None = None) -> Config:
 def _config_text(path: Path) -> str:
     """The config's text: TOML is UTF-8, but a config edited in Notepad on a Chinese Windows is saved as
     GBK (ANSI) or UTF-16 (Unicode), and its Chinese comments made it unreadable."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: starts as UTF-16 but is not UTF-16 text; save the config as UTF-8") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
