@@ -92,3 +92,26 @@ def test_xlsx_report_writes_archive_text_that_looks_like_a_formula_as_text(tmp_p
         shared = z.read("xl/sharedStrings.xml").decode()
     assert not any("<f>" in s or "<hyperlink" in s for s in sheets)
     assert "=3+4" in shared
+
+
+def test_a_cut_list_says_so_and_both_reports_list_as_many(tmp_path, monkeypatch):
+    from powercrm.audit.report_html import list_totals
+
+    monkeypatch.delenv("POWERCRM_CJK_FONT", raising=False)
+    people = [customer(f"C{i:02d}", area_id=f"A{i:02d}", transformer_capacity_kva=100) for i in range(22)]
+    billing = [b for c in people for b in bills(c["customer_id"])]
+    supply = [{"area_id": f"A{i:02d}", "period": p, "supplied_kwh": 60_000} for i in range(22) for p in months("2023-01", 24)]
+    result = audit(tmp_path, customers=people, billing=billing, supply=supply)
+    lines, _ = list_totals(result, AuditConfig())
+    assert lines >= 22
+    title = f"Lines and areas by loss rate over all months (first 20 of {lines})"
+    assert f"<h2>{title}</h2>" in html_report(result, AuditConfig(), source="d", lang="en")
+    assert "（前20个，共" in html_report(result, AuditConfig(), source="d", lang="zh")
+    path = tmp_path / "audit.xlsx"
+    write_xlsx_report(result, AuditConfig(), path)
+    summary = pl.read_excel(path, sheet_name="summary", has_header=False)
+    first = summary.get_column(summary.columns[0]).to_list()
+    at = first.index(title)
+    # the header row, 20 lines, then the next block (empty rows are not read)
+    assert first[at + 1] == "level" and set(first[at + 2 : at + 22]) <= {"line", "area"}
+    assert first[at + 22] == "Theft inspection list (score at least 50)"

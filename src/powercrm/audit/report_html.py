@@ -60,6 +60,24 @@ TEXT = {
     },
 }
 
+def report_rows(cfg: AuditConfig) -> int:
+    """How many lines and suspects a report lists: the terminal's `summary_rows`, at least 20."""
+    return max(cfg.summary_rows, 20)
+
+
+def listed(title: str, shown: int, total: int, lang: str) -> str:
+    """`title`, saying so when the list stops before its end (a line with flagged months can rank below it)."""
+    if shown >= total:
+        return title
+    return title + (f"（前{shown:,}个，共{total:,}个）" if lang == "zh" else f" (first {shown:,} of {total:,})")
+
+
+def list_totals(result: AuditResult, cfg: AuditConfig) -> tuple[int, int]:
+    """Lines and areas assessed, and customers scoring at least U10's min_score: what the report lists cut."""
+    lines = result.line_loss.unique(["level", "line_id", "area_id"]).height
+    return lines, result.suspects.filter(pl.col("score") >= cfg.U10.min_score).height
+
+
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em; color: #222; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.5em; }
@@ -125,14 +143,16 @@ def html_report(
         parts.append(f'<p class="note">{html.escape(text["english_charts"])}</p>')
     parts += [f"<h2>{html.escape(text['summary'])}</h2>", _table(table.drop("family"), list(table.drop("family").columns), lang)]
     parts.append(charts.counts_chart(table, chart_lang) or "")
+    lines_total, suspects_total = list_totals(result, cfg)
     if "L01" in result.rules:
         bounds = (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)
-        lines = top_lines(result, max(cfg.summary_rows, 20), bounds)
-        parts += [f"<h2>{html.escape(text['lines'])}</h2>", charts.loss_chart(lines, bounds, chart_lang) or ""]
+        lines = top_lines(result, report_rows(cfg), bounds)
+        title = listed(text["lines"], lines.height, lines_total, lang)
+        parts += [f"<h2>{html.escape(title)}</h2>", charts.loss_chart(lines, bounds, chart_lang) or ""]
         parts.append(_table(lines, LINE_COLUMNS, lang, percent=("loss_rate", "worst_loss_rate")))
     if "U10" in result.rules:
-        suspects = top_suspects(result, max(cfg.summary_rows, 20), cfg.U10.min_score)
-        title = text["suspects"].format(min_score=cfg.U10.min_score)
+        suspects = top_suspects(result, report_rows(cfg), cfg.U10.min_score)
+        title = listed(text["suspects"].format(min_score=cfg.U10.min_score), suspects.height, suspects_total, lang)
         parts.append(f"<h2>{html.escape(title)}</h2>")
         if suspects.height:
             parts.append(charts.suspects_chart(suspects, cfg.U10.min_score, chart_lang) or "")

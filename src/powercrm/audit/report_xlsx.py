@@ -15,7 +15,7 @@ from powercrm.audit.config import AuditConfig
 from powercrm.audit.engine import AuditResult, counts, top_lines, top_suspects
 from powercrm.audit.finding import FAMILIES, RULES
 from powercrm.audit.labels import FAMILIES_ZH, HEADERS_ZH, localize
-from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS
+from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS, list_totals, listed, report_rows
 from powercrm.errors import UsageError
 from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, new_workbook
 
@@ -103,13 +103,16 @@ def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang
             summary = _Sheet(workbook, titles["summary"], formats)
             summary.title(titles["counts"])
             summary.block(counts(result), lang)
+            lines_total, suspects_total = list_totals(result, cfg)
             if "L01" in result.rules:
-                summary.title(titles["lines"])
-                summary.block(top_lines(result, cfg.summary_rows, (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)).select(LINE_COLUMNS), lang)
+                lines = top_lines(result, report_rows(cfg), (cfg.L01.min_loss_rate, cfg.L01.max_loss_rate)).select(LINE_COLUMNS)
+                summary.title(listed(titles["lines"], lines.height, lines_total, lang))
+                summary.block(lines, lang)
             if "U10" in result.rules:
-                # the customers the U10 findings list (at least min_score), as the terminal shows them
-                summary.title(titles["suspects"].format(min_score=cfg.U10.min_score))
-                summary.block(top_suspects(result, cfg.summary_rows, cfg.U10.min_score).select(SUSPECT_COLUMNS), lang)
+                # the customers the U10 findings list (at least min_score), as many as the HTML report lists
+                suspects = top_suspects(result, report_rows(cfg), cfg.U10.min_score).select(SUSPECT_COLUMNS)
+                summary.title(listed(titles["suspects"].format(min_score=cfg.U10.min_score), suspects.height, suspects_total, lang))
+                summary.block(suspects, lang)
             if result.notes:
                 summary.title(titles["notes"])
                 summary.block(pl.DataFrame({"note": result.notes}), lang)
