@@ -119,6 +119,14 @@ def test_u06_negative_values_and_inverted_load(tmp_path):
     ]
 
 
+def test_u06_loads_are_shown_as_recorded_so_the_value_follows_from_them(tmp_path):
+    load = [{"customer_id": "C1", "period": "2024-01", "avg_load_kw": 0.206, "max_load_kw": 0.174}]
+    result = audit(tmp_path, customers=[customer("C1")], billing=bills("C1", kwh=[100], start="2024-01"), load=load, rules="U06")
+    assert found(result, "value", "message_en", "evidence") == [
+        (pytest.approx(-0.032), "maximum load 0.174 kW below average load 0.206 kW", "max_load_kw=0.174; avg_load_kw=0.206")
+    ]
+
+
 def test_u06_value_is_reported_without_float_noise(tmp_path):
     # 0.1 + 0.2 - 0.4 sums to -0.09999999999999998 in floats; an analyst's sheet shows -0.1
     billing = bills("C1", kwh=[100], start="2024-01") + [

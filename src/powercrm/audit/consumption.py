@@ -232,8 +232,10 @@ def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 
     zh = [pl.when(pl.col(c) < 0).then(fmt("{}为负（{}）", pl.lit(z), num(pl.col(c)))) for c, (z, _) in _NEGATIVE.items()]
     en = [pl.when(pl.col(c) < 0).then(fmt("negative {} ({})", pl.lit(e), num(pl.col(c)))) for c, (_, e) in _NEGATIVE.items()]
-    zh.append(pl.when(load_inverted).then(fmt("最大负荷{} kW低于平均负荷{} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
-    en.append(pl.when(load_inverted).then(fmt("maximum load {} kW below average load {} kW", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw")))))
+    # loads as recorded (0.174 kW, not 0.17): the value, max − avg, must follow from the two figures shown
+    max_kw, avg_kw = num(pl.col("max_load_kw"), 6), num(pl.col("avg_load_kw"), 6)
+    zh.append(pl.when(load_inverted).then(fmt("最大负荷{} kW低于平均负荷{} kW", max_kw, avg_kw)))
+    en.append(pl.when(load_inverted).then(fmt("maximum load {} kW below average load {} kW", max_kw, avg_kw)))
     return findings(
         frame.filter(any_problem),
         "U06",
@@ -245,7 +247,7 @@ def negative_values(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         message_en=listing(en, "; "),
         evidence=listing(
             [pl.when(pl.col(c) < 0).then(fmt(f"{c}={{}}", num(pl.col(c)))) for c in _NEGATIVE]
-            + [pl.when(load_inverted).then(fmt("max_load_kw={}; avg_load_kw={}", num(pl.col("max_load_kw")), num(pl.col("avg_load_kw"))))],
+            + [pl.when(load_inverted).then(fmt("max_load_kw={}; avg_load_kw={}", max_kw, avg_kw))],
             "; ",
         ),
     )

@@ -410,11 +410,11 @@ def theft_suspicion(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
         value=pl.col("score"),
         threshold=pl.lit(c.min_score),
         message_zh=fmt(
-            "窃电嫌疑第{}名（{}分）：自{}起电量较{}下降{}",
+            "窃电嫌疑第{}名（{}分）：自{}起电量平均较{}下降{}",
             "rank", num(pl.col("score"), 1), month_text(pl.col("onset")), basis_zh, fall,
         ),
         message_en=fmt(
-            "theft suspect #{} (score {}): consumption {} lower than {} since {}",
+            "theft suspect #{} (score {}): consumption averaged {} lower than {} from {} on",
             "rank", num(pl.col("score"), 1), fall, basis_en, month_text(pl.col("onset")),
         ),
         evidence=fmt(
