@@ -241,3 +241,14 @@ def test_the_plain_zh_count_table_lines_up_by_display_width(runner, dataset):
     assert header.startswith("规则") and row.startswith("A02")
     # the last count ends where its header 合计 ends (规则 and 合计 are two columns wide each)
     assert cell_len(header.split("  规则名称")[0]) == cell_len(row.split("  联系")[0])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_findings_workbook_formats_values_as_the_report_does(runner, dataset, tmp_path, lang):
+    import re
+    import zipfile
+
+    out = tmp_path / "findings.xlsx"
+    assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--lang", lang, "-q"]).exit_code == 0
+    formats = set(re.findall(r'formatCode="([^"]+)"', zipfile.ZipFile(out).read("xl/styles.xml").decode()))
+    assert formats == {"#,##0.00##"}

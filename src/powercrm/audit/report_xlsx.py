@@ -13,15 +13,15 @@ import polars as pl
 
 from powercrm.audit.config import AuditConfig
 from powercrm.audit.engine import AuditResult, counts, top_lines, top_suspects
-from powercrm.audit.finding import FAMILIES, RULES
+from powercrm.audit.finding import FAMILIES, RULES, VALUE_FORMAT
 from powercrm.audit.labels import FAMILIES_ZH, HEADERS_ZH, localize
 from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS, list_totals, listed, report_rows
 from powercrm.errors import UsageError
 from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, new_workbook
 
 NUMBER_FORMATS = {
-    "value": "#,##0.00##",
-    "threshold": "#,##0.00##",
+    "value": VALUE_FORMAT,
+    "threshold": VALUE_FORMAT,
     "supplied_kwh": "#,##0",
     "billed_kwh": "#,##0",
     "loss_rate": "0.00%",

@@ -168,7 +168,8 @@ def audit(
         powercrm audit exports/2025-06 --fail-on high --json --quiet -o findings.parquet --rejects rejects.csv
     """
     from powercrm.audit.engine import rejected_rows, require_usable, run_audit, select_rules, tables_read
-    from powercrm.audit.labels import localize
+    from powercrm.audit.finding import VALUE_FORMAT
+    from powercrm.audit.labels import HEADERS_ZH, localize
 
     watch = Stopwatch()
     if fail_on is not None:
@@ -213,6 +214,8 @@ def audit(
     write_table(
         localize(result.findings, lang), output, encoding=output_encoding,
         sheet="稽查问题" if lang == "zh" else "findings",
+        # as the XLSX report shows them, not 15,800.000000
+        number_formats={(HEADERS_ZH.get(c, c) if lang == "zh" else c): VALUE_FORMAT for c in ("value", "threshold")},
     )
     write_rejects()
     if report is not None:
