@@ -17,7 +17,7 @@ GB = 1e9
 
 @pytest.mark.parametrize(
     ("billing", "load", "peak"),
-    [(3_555_596, 3_546_000, 1.59e9), (35_557_959, 35_458_475, 5.3e9), (106_668_621, 106_370_080, 14.5e9)],
+    [(3_555_596, 3_546_000, 1.88e9), (35_557_959, 35_458_475, 6.38e9), (106_668_621, 106_370_080, 16.52e9)],
     ids=["100k", "1m", "3m"],
 )
 def test_estimate_is_at_or_just_above_the_measured_peaks(billing, load, peak):
@@ -42,12 +42,12 @@ def test_available_memory_reads_meminfo(tmp_path):
 
 
 def test_partition_count():
-    ten_million = {"billing": 355_596_038, "load": 354_598_640}  # 45.6 GB
+    ten_million = {"billing": 355_596_038, "load": 354_598_640}  # 52.2 GB
     assert memory.partition_count(ten_million, int(64 * GB)) == 1
-    # each partition within half of 24 GB, less the 1.2 GB base: 44.4 / 10.8 GB
+    # each partition within half of 24 GB, less the 1.4 GB base: 50.8 / 10.6 GB
     assert memory.partition_count(ten_million, int(24 * GB)) == 5
-    assert memory.partition_count(ten_million, int(12 * GB)) == 10
-    with pytest.raises(ResourceError, match=r"needs about 45\.6 GB of memory for 355,596,038 billing rows .* only 2\.0 GB"):
+    assert memory.partition_count(ten_million, int(12 * GB)) == 12
+    with pytest.raises(ResourceError, match=r"needs about 52\.2 GB of memory for 355,596,038 billing rows .* only 2\.0 GB"):
         memory.partition_count(ten_million, int(2 * GB))
 
 

@@ -2,12 +2,13 @@
 
 The audit holds every customer-month of billing and load in memory (`audit.data`), so its peak grows
 with their rows, where `score` streams them. Peak RSS measured on the bench datasets (36 months,
-Parquet, 2 cores; docs/performance.md), against the estimate below:
+Parquet, 2 cores; docs/performance.md) since the console script keeps jemalloc's own decay
+(`powercrm.entry`; the peaks were 1.59, 5.1–5.4 and 14.5 GB before), against the estimate below:
 
     customers   billing rows   load rows   peak RSS   estimate
-    100 k         3.56 M        3.55 M      1.59 GB    1.64 GB
-    1 M          35.6 M        35.5 M       5.1–5.4    5.64
-    3 M         106.7 M       106.4 M      14.5        14.5
+    100 k         3.56 M        3.55 M      1.88 GB    1.91 GB
+    1 M          35.6 M        35.5 M       6.35–6.38  6.48
+    3 M         106.7 M       106.4 M      16.5        16.6
 
 A run that would need more than the memory available runs customer partition by customer partition
 instead (`powercrm.audit.partition`), each within half of it, rather than running out of memory.
@@ -22,8 +23,8 @@ from pathlib import Path
 from powercrm.errors import ResourceError
 from powercrm.io.readers import Dataset, estimated_rows
 
-BASE_BYTES = 1.2e9
-BYTES_PER_ROW = {"billing": 80, "load": 45}
+BASE_BYTES = 1.4e9
+BYTES_PER_ROW = {"billing": 95, "load": 48}
 GB = 1e9
 PARTITION_SHARE = 0.5  # of the memory available, for one partition: the archive and the findings stay whole
 
