@@ -85,10 +85,14 @@ def test_what_databases_and_dataframes_write_for_missing_is_a_blank_cell(text):
 
 
 @pytest.mark.parametrize("text", ["-", "--", "—", "/", "无"])
-def test_a_dash_or_none_is_blank_in_dates_grouping_ids_and_transformer_ratios_only(text):
+def test_a_dash_or_none_is_blank_in_dates_grouping_ids_ratios_and_categories_only(text):
     assert one(DUE, text) is None and one(PERIOD, text) is None
     assert one(AREA, text) is None and one(METER, text) is None
     assert one(CUSTOMERS.column("ct_ratio"), text) is None and one(CUSTOMERS.column("pt_ratio"), text) is None
+    # no category and no power-factor standard: SG186 writes 无 for a customer that is not an important one
+    assert one(CUSTOMERS.column("importance"), text) is None and one(CUSTOMERS.column("pf_standard"), text) is None
+    assert one(STATUS, text) is None and one(CUSTOMERS.column("customer_class"), text) is None
+    assert all(parse.blank_words(CUSTOMERS.column(c)) for c in ("transformer_count", "transformer_capacity_kva", "pf_standard"))
     # a phone written 无 is a non-empty invalid phone (A02); a dash among numbers may be Excel's zero, reported
     assert one(PHONE, text) == text
     assert one(KWH, text) is None and parse.blank_words(KWH) == ()

@@ -69,15 +69,20 @@ NULL_WORDS = ("NULL", "null", "Null", "(null)", "<null>", "<NA>", "NA", "N/A", "
 # dash, a slash or 无 ("none"), as an unpaid bill's payment date or a customer on no area is written (an
 # area `-` made one area of all of them, a meter `无` one meter of many customers). Elsewhere they stay
 # values: a dash in a number column can be Excel's accounting zero, and a phone written 无 is a non-empty
-# invalid phone (SPEC §7 A02), not a missing one. A transformer ratio written `-` or 无 is a customer
-# metered without one (A08 then said "unreadable ratio '-'" for a missing one).
+# invalid phone (SPEC §7 A02), not a missing one. So written, a transformer ratio is a customer metered
+# without one (A08 then said "unreadable ratio '-'" for a missing one), a transformer count or capacity a
+# customer on a public transformer (公变: as 0 it would be an A05 mismatch with the contract), an
+# importance or a power-factor standard none (SG186 writes 无 for a customer that is not an important
+# one); in a category (importance, customer_class, status) a dash names no category either.
 DASHES = ("-", "--", "—", "——", "/", "无")
-DASH_BLANK = frozenset({"line_id", "area_id", "meter_id", "ct_ratio", "pt_ratio"})
+DASH_BLANK = frozenset(
+    {"line_id", "area_id", "meter_id", "ct_ratio", "pt_ratio", "pf_standard", "transformer_count", "transformer_capacity_kva"}
+)
 
 
 def blank_words(col: Column) -> tuple[str, ...]:
     """The words besides NULL_WORDS that stand for a blank cell in `col`."""
-    return DASHES if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP) or col.name in DASH_BLANK else ()
+    return DASHES if col.kind in (Kind.DATE, Kind.PERIOD, Kind.TIMESTAMP, Kind.ENUM) or col.name in DASH_BLANK else ()
 
 
 def text(e: pl.Expr, col: Column | None = None) -> pl.Expr:
