@@ -234,8 +234,11 @@ def test_wrong_forced_encoding_is_a_clear_input_error(tmp_path):
          "open_date", " status"],
         ["户 号", "客户名称", "用电类别", "电压等级", "合同容量(kVA)", "自备应急电源", "立户日期", "用户状态"],
         ["户号", "户名", "用电类别", "供电电压（kV）", "合同容量（kVA）", "自备应急电源", "立户日期", "客户状态"],
+        ["Customer Id", "Name", "Customer Class", "Voltage Kv", "Contract Capacity Kva", "Backup Power", "Open Date", "Status"],
+        ["customer-id", "name", "customer-class", "voltage-kv", "contract-capacity-kva", "backup-power", "open-date", "status"],
+        ["CustomerID", "Name", "CustomerClass", "VoltageKV", "ContractCapacityKVA", "BackupPower", "OpenDate", "Status"],
     ],
-    ids=["zh-spaces", "en-spaces-case", "other-aliases", "fullwidth-units"],
+    ids=["zh-spaces", "en-spaces-case", "other-aliases", "fullwidth-units", "en-title-words", "en-hyphens", "en-camel"],
 )
 def test_header_spellings(tmp_path, headers):
     path = write_csv(tmp_path / "c.csv", headers, CUSTOMERS_ROWS)

@@ -149,7 +149,7 @@ def test_several_supply_rows_for_one_line_month_is_a_warning(make_dataset):
 def test_supply_without_a_line_or_area_column_has_no_several_rows_warning(make_dataset):
     """Every month's rows were "several supply rows for one line or area" when neither column was read."""
     data = make_dataset()
-    write_csv(data / "supply.csv", ["Line Id", "账期", "供电量"], [["L1", "2024-01", "500"], ["L2", "2024-01", "20"]])
+    write_csv(data / "supply.csv", ["Feeder No", "账期", "供电量"], [["L1", "2024-01", "500"], ["L2", "2024-01", "20"]])
     problems = problems_of(data)
     assert not [p for p in problems if p.check == "several_rows"]
     assert any(p.severity is Severity.ERROR and "supply.csv: required column 'line_id or area_id' missing" in p.message for p in problems)

@@ -374,8 +374,9 @@ def _plain(name: str) -> str:
 
 
 def _header_key(name: str) -> str:
-    """Header spelling used for matching: no BOM, no spaces, case-folded, no trailing unit in brackets."""
-    key = _plain(name)
+    """Header spelling used for matching: no BOM, no spaces, underscores or hyphens, case-folded, no
+    trailing unit in brackets (`Customer Id`, `customer-id` and `CustomerID` are customer_id)."""
+    key = _plain(name).replace("_", "").replace("-", "")
     return _BRACKET.sub("", key) or key
 
 
