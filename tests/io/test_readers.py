@@ -1213,3 +1213,11 @@ def test_an_xlsx_saved_as_xls_says_so(tmp_path):
     path = write_xlsx(tmp_path / "c.xlsx", {"customers": [["户号"], ["1"]]}).rename(tmp_path / "c.xls")
     with pytest.raises(InputError, match=r"c.xls: an .xlsx workbook saved under the .xls extension; rename it to .xlsx"):
         read_table(CUSTOMERS, path)
+
+
+def test_extra_columns_are_named_as_in_the_file_but_not_a_pandas_index(tmp_path):
+    path = tmp_path / "customers.parquet"
+    pl.DataFrame({"户号": ["0033001234"], "供电单位": ["城东所"], "__index_level_0__": [7]}).write_parquet(path)
+    t = read_table(CUSTOMERS, path)
+    assert t.extras == ["供电单位"]
+    assert "__index_level_0__" not in t.lf.collect_schema().names()

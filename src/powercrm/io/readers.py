@@ -366,6 +366,7 @@ _TIME_OF_USE = {"峰", "谷", "平", "尖", "尖峰", "高峰", "低谷", "平�
 
 # how polars names a repeated CSV header (有功电量, 有功电量_duplicated_0); Excel headers are named alike
 _DUPLICATE_SUFFIX = "_duplicated_"
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 def _plain(name: str) -> str:
@@ -641,7 +642,8 @@ def read_table(
         exprs.append(pl.col(col.name) if col.name in schema else pl.lit(None, dtype=col.dtype).alias(col.name))
         if col.name in fallible:
             exprs.append(pl.col(raw_name(col.name)))
-    extras = [n for n in schema if n not in table.names]
+    # pandas writes a frame's index into Parquet as `__index_level_0__`: not a column of the export
+    extras = [n for n in schema if n not in table.names and not _PANDAS_INDEX.fullmatch(n)]
     raw_key = lf.select(*exprs, *[pl.col(n) for n in extras])
     lf = parse.normalise_text(raw_key, key)
     present = {c.name for c in table.columns if c.name in schema}
