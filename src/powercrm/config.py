@@ -99,6 +99,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: config file not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     try:
@@ -113,12 +115,7 @@ def load_config(path: Path | None = None) -> Config:
 def _config_text(path: Path) -> str:
     """The config's text: TOML is UTF-8, but a config edited in Notepad on a Chinese Windows is saved as
     GBK (ANSI) or UTF-16 (Unicode), and its Chinese comments made it unreadable."""
-    try:
-        raw = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
+    raw = path.read_bytes()
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
