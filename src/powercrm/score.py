@@ -23,6 +23,7 @@ from powercrm.indicators.growth import reported_m
 from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
+from powercrm.notes import Note
 from powercrm.segment.credit import event_counts
 from powercrm.segment.localize import HEADERS_ZH
 from powercrm.segment.pipeline import ScoreResult, finish, score_plan
@@ -100,12 +101,19 @@ def run_score(
     rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
     m_b42 = m_frame.item() if m_frame.height else None
     unplaced = [
-        f"criterion {c} is on neither value axis ([scoring] current_axis, potential_axis): its weight "
-        f"{sum(weights[i] for i in CRITERIA[c]):.3f} counts in neither value"
+        Note(
+            f"criterion {c} is on neither value axis ([scoring] current_axis, potential_axis): its weight "
+            f"{sum(weights[i] for i in CRITERIA[c]):.3f} counts in neither value",
+            f"准则 {c} 不在任何价值轴上（[scoring] current_axis、potential_axis）：其权重 "
+            f"{sum(weights[i] for i in CRITERIA[c]):.3f} 未计入当前价值或潜在价值",
+        )
         for c in cfg.scoring.unplaced_criteria()
     ]
     no_load = [] if "load" in dataset or "load_interval" in dataset else [
-        "no load table (load or load_interval): B21 is null for every customer, scored the null score"
+        Note(
+            "no load table (load or load_interval): B21 is null for every customer, scored the null score",
+            "没有负荷表（load 或 load_interval）：所有客户的 B21 为空，按空值分计分",
+        )
     ]
     result = finish(scored)
     result.table, renamed = with_extras(result.table, extras, reserved=HEADERS_ZH.values())
@@ -160,7 +168,12 @@ def with_extras(table: pl.DataFrame, extras: pl.DataFrame, reserved: Iterable[st
                 new += "_"
             renames[name] = new
             taken.add(new)
-            notes.append(f"customers: the extra column {name!r} is written as {new!r}: the output has a column of that name")
+            notes.append(
+                Note(
+                    f"customers: the extra column {name!r} is written as {new!r}: the output has a column of that name",
+                    f"customers：附加列 {name!r} 写作 {new!r}，因为输出已有同名列",
+                )
+            )
     joined = table.join(extras.rename(renames), on="customer_id", how="left", maintain_order="left")
     return joined, notes
 

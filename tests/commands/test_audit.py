@@ -253,3 +253,14 @@ def test_findings_workbook_formats_values_as_the_report_does(runner, dataset, tm
     assert runner.invoke(app, ["audit", str(dataset), "-o", str(out), "--lang", lang, "-q"]).exit_code == 0
     formats = set(re.findall(r'formatCode="([^"]+)"', zipfile.ZipFile(out).read("xl/styles.xml").decode()))
     assert formats == {"#,##0.00##"}
+
+
+def test_notes_are_chinese_with_lang_zh_and_english_in_json(runner, dataset, tmp_path):
+    billing = pl.read_csv(dataset / "billing.csv").drop("kvarh")
+    billing.write_csv(dataset / "billing.csv")
+    zh = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--lang", "zh", "--report", str(tmp_path / "r.html")])
+    assert zh.exit_code == 0, zh.stderr
+    assert "说明: U05：电费账单没有无功电量（kvarh）列，未检查" in zh.stderr
+    assert "U05：电费账单没有无功电量（kvarh）列，未检查" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    line = json.loads(runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--lang", "zh", "--json"]).stdout)
+    assert line["notes"] == ["U05: billing has no kvarh column; not checked"]

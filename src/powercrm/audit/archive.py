@@ -13,6 +13,7 @@ from powercrm.audit.finding import empty_findings, findings, fmt, num, num_text,
 from powercrm.audit.idcheck import birth_date, phone_valid, resident_id_check_char, resident_id_valid, uscc_check_char, uscc_valid
 from powercrm.io.readers import raw_name
 from powercrm.io.schema import IMPORTANCE, zh_header
+from powercrm.notes import Note
 
 _CT_RATIO = r"(?i)^\s*(\d+(?:\.\d+)?)\s*(?:[/:：／]\s*(\d+(?:\.\d+)?))?\s*A?\s*$"
 
@@ -22,7 +23,8 @@ def required_fields(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     # a column the export does not have at all is one structural problem, not one finding per customer
     absent = [f for f in cfg.A01.fields if not data.has("customers", f)]
     if absent:
-        data.notes.append(f"A01: customers has no column {', '.join(absent)}; not checked")
+        columns = ", ".join(absent)
+        data.notes.append(Note(f"A01: customers has no column {columns}; not checked", f"A01：客户档案没有 {columns} 列，未检查"))
     fields = [f for f in cfg.A01.fields if f not in absent]
     if not fields:
         return empty_findings()

@@ -14,6 +14,7 @@ from powercrm.audit.compare import above, below
 from powercrm.audit.config import AuditConfig, U02Config
 from powercrm.audit.data import CUSTOMER, AuditData, lag
 from powercrm.audit.finding import empty_findings, findings, fmt, month_text, num, num_past, rule
+from powercrm.notes import Note
 
 RUN = "_run"
 
@@ -175,7 +176,7 @@ def overload(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
 @rule("U05", "consumption", "功率因数不达标", "power factor below standard", reads=("billing",))
 def low_power_factor(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if not data.has("billing", "kvarh"):
-        data.notes.append("U05: billing has no kvarh column; not checked")
+        data.notes.append(Note("U05: billing has no kvarh column; not checked", "U05：电费账单没有无功电量（kvarh）列，未检查"))
         return empty_findings()
     kwh, kvarh = pl.col("kwh"), pl.col("kvarh")
     pf = kwh / (kwh.pow(2) + kvarh.pow(2)).sqrt()
@@ -264,7 +265,7 @@ def _class_bound(cfg: AuditConfig, side: int) -> pl.Expr:
 @rule("U07", "consumption", "电费与电量不符", "bill inconsistent with energy", reads=("billing",))
 def bill_inconsistent(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     if not data.has("billing", "amount_due"):
-        data.notes.append("U07: billing has no amount_due column; not checked")
+        data.notes.append(Note("U07: billing has no amount_due column; not checked", "U07：电费账单没有应收电费（amount_due）列，未检查"))
         return empty_findings()
     kwh, due = pl.col("kwh"), pl.col("amount_due")
     price = due / kwh
@@ -296,7 +297,9 @@ def arrears(data: AuditData, cfg: AuditConfig) -> pl.LazyFrame:
     c = cfg.U08
     absent = [col for col in ("amount_due", "amount_paid") if not data.has("billing", col)]
     if absent:
-        data.notes.append(f"U08: billing has no {' or '.join(absent)} column; not checked")
+        data.notes.append(
+            Note(f"U08: billing has no {' or '.join(absent)} column; not checked", f"U08：电费账单没有 {'、'.join(absent)} 列，未检查")
+        )
         return empty_findings()
     # money is in fen: compare rounded amounts so float sums of adjustment bills do not make arrears
     due, paid = pl.col("amount_due").round(2), pl.col("amount_paid").round(2)

@@ -21,6 +21,7 @@ from powercrm.audit.theft import THEFT_SCHEMA
 from powercrm.errors import ConfigError, DataError, UsageError
 from powercrm.io.readers import Dataset
 from powercrm.io.usable import readable_rows, usable_tables
+from powercrm.notes import Note
 
 
 @dataclass
@@ -145,7 +146,13 @@ def _partitioned(dataset: Dataset, cfg: AuditConfig, chosen: list[str], tables: 
     present = {name: t.present for name, t in dataset.tables.items()}
     found: dict[str, list[pl.DataFrame]] = {r: [] for r in local}
     suspects, losses, periods, used = [], [], [], Counter()
-    notes = [f"run in {len(members)} customer partitions, as the whole run would not fit in the memory available", *base.notes]
+    notes = [
+        Note(
+            f"run in {len(members)} customer partitions, as the whole run would not fit in the memory available",
+            f"内存不足以一次完成稽查，已按客户分 {len(members)} 批运行",
+        ),
+        *base.notes,
+    ]
     for i, customers in enumerate(members):
         part_tables = dict(readable)
         if supply is not None:

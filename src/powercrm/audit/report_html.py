@@ -18,6 +18,7 @@ from powercrm.audit.engine import AuditResult, counts, top_lines, top_suspects
 from powercrm.audit.finding import RULES, SEVERITY_ZH
 from powercrm.audit.labels import HEADERS_ZH, LEVELS_ZH, PEERS_ZH
 from powercrm.io.writers import atomic_path
+from powercrm.notes import localized
 
 MAX_ROWS_PER_RULE = 500
 FINDING_COLUMNS = ["severity", "customer_id", "line_id", "area_id", "period", "value", "threshold", "message_zh", "message_en", "evidence"]
@@ -160,7 +161,7 @@ def html_report(
         else:
             parts.append(f"<p>{html.escape(text['none'])}</p>")
     if result.notes:
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
+        items = "".join(f"<li>{html.escape(localized(n, lang))}</li>" for n in result.notes)
         parts.append(f"<h2>{html.escape(text['notes'])}</h2><ul>{items}</ul>")
     parts.append(f"<h2>{html.escape(text['per_rule'])}</h2>")
     for rule_id in result.rules:

@@ -18,6 +18,7 @@ from powercrm.audit.labels import FAMILIES_ZH, HEADERS_ZH, localize
 from powercrm.audit.report_html import LINE_COLUMNS, SUSPECT_COLUMNS, list_totals, listed, report_rows
 from powercrm.errors import UsageError
 from powercrm.io.writers import XLSX_MAX_ROWS, atomic_path, display_width, new_workbook
+from powercrm.notes import localized
 
 NUMBER_FORMATS = {
     "value": VALUE_FORMAT,
@@ -115,7 +116,7 @@ def write_xlsx_report(result: AuditResult, cfg: AuditConfig, path: Path, *, lang
                 summary.block(suspects, lang)
             if result.notes:
                 summary.title(titles["notes"])
-                summary.block(pl.DataFrame({"note": result.notes}), lang)
+                summary.block(pl.DataFrame({"note": [localized(n, lang) for n in result.notes]}), lang)
             summary.fit()
             for family in FAMILIES:
                 rules = [r for r in result.rules if RULES[r].family == family]

@@ -38,6 +38,7 @@ from powercrm.config import load_config
 from powercrm.errors import DataError, UsageError
 from powercrm.io.usable import localized_rejects
 from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
+from powercrm.notes import localized
 
 if TYPE_CHECKING:  # the audit package loads polars plans and rules: imported when the command runs
     from powercrm.audit.config import AuditConfig
@@ -107,7 +108,7 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             else:
                 console.print(f"  #{s['rank']} {s['customer_id']} (line {line_id}, area {area_id}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
-        console.print(f"{'说明' if zh else 'note'}: {note}", markup=False)
+        console.print(f"{'说明' if zh else 'note'}: {localized(note, lang)}", markup=False)
     print_rows(console, info["rows"], lang)
 
 

@@ -38,6 +38,7 @@ from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_ta
 from powercrm.indicators.growth import reported_m
 from powercrm.score import latest_billed, scoring_tables, with_extras
 from powercrm.segment.localize import HEADERS_ZH
+from powercrm.notes import localized
 
 # shares of a province's total are 1e-7 and below: six fixed decimals showed them as 0.000000
 NUMBER_FORMATS = {"B11": "General", "B12": "General", "x_B11": "#,##0", "x_B12": "#,##0.00", "x_B42": "#,##0"}
@@ -143,7 +144,7 @@ def indicators(
     console.print(f"B42 M = {m_text(m_used, lang)}", markup=False)
     console.print(("空指标：" if lang == "zh" else "null indicators: ") + ", ".join(f"{k} {v:,}" for k, v in nulls.items()), markup=False)
     for note in (*archive_notes, *result.notes):
-        console.print(f"{'说明' if lang == 'zh' else 'note'}: {note}", markup=False)
+        console.print(f"{'说明' if lang == 'zh' else 'note'}: {localized(note, lang)}", markup=False)
     print_rows(console, result.rows, lang)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=watch.seconds)

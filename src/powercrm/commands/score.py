@@ -44,6 +44,7 @@ from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_ta
 from powercrm.score import ScoreRun, run_score, summary
 from powercrm.segment.labels import CREDIT_GRADES_ZH, CREDIT_MEASURES, SEGMENTS_ZH, STRATEGIES
 from powercrm.segment.localize import HEADERS_ZH, localize
+from powercrm.notes import localized
 
 # shares of a province's total are 1e-7 and below: six fixed decimals showed them as 0.000000
 NUMBER_FORMATS = {
@@ -99,7 +100,7 @@ def _summary_sheet(info: dict, lang: str) -> pl.DataFrame:
         for key, word in (("in", "读入"), ("used", "使用"), ("rejected", "拒绝")):
             rows.append((f"{name} {'行数 ' + word if zh else 'rows ' + key}", r[key], None))
     for note in info["notes"]:
-        rows.append(("说明" if zh else "note", None, note))
+        rows.append(("说明" if zh else "note", None, localized(note, lang)))
     names = ["项目", _SUMMARY_VALUE[lang], "说明"] if zh else ["item", _SUMMARY_VALUE[lang], "text"]
     return pl.DataFrame(rows, schema={names[0]: pl.String, names[1]: pl.Float64, names[2]: pl.String}, orient="row")
 
@@ -129,7 +130,7 @@ def _print_summary(console, info: dict, seconds: float, output: str, lang: str) 
     console.print(f"空指标（按空值分 null_score 计分）：{nulls}" if zh else f"null indicators (given the null score): {nulls}", markup=False)
     print_rows(console, info["rows"], lang)
     for note in info["notes"]:
-        console.print(f"{'说明' if zh else 'note'}: {note}", markup=False)
+        console.print(f"{'说明' if zh else 'note'}: {localized(note, lang)}", markup=False)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=seconds)
 

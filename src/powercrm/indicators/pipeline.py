@@ -34,6 +34,7 @@ from powercrm.indicators.windows import Windows, choose_period_end, format_perio
 from powercrm.io.parse import text
 from powercrm.io.readers import ROW
 from powercrm.io.schema import TABLES
+from powercrm.notes import Note
 from powercrm.segment.config import INDICATORS
 
 OUTPUT_COLUMNS = ["customer_id", *(c for i in INDICATORS for c in (f"x_{i}", i))]
@@ -446,9 +447,12 @@ def thin_period_end(local: pl.DataFrame, period_end: dt.date) -> str | None:
     if 2 * at_end >= billed:
         return None
     common, many = last.row(0)
-    return (
-        f"period end {format_period(period_end)} is the last bill of {at_end:,} of {billed:,} billed active customers "
-        f"({format_period(common)}: {many:,}); if {format_period(period_end)} holds a stray row or is not fully billed, set --period-end"
+    end, usual = format_period(period_end), format_period(common)
+    return Note(
+        f"period end {end} is the last bill of {at_end:,} of {billed:,} billed active customers "
+        f"({usual}: {many:,}); if {end} holds a stray row or is not fully billed, set --period-end",
+        f"统计截止月 {end} 仅是 {billed:,} 户有账单的在用客户中 {at_end:,} 户的最后账期（{usual}：{many:,} 户）；"
+        f"若 {end} 只有零星账单或尚未出账完毕，请用 --period-end 指定",
     )
 
 

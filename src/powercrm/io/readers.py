@@ -25,6 +25,7 @@ from powercrm.errors import InputError, UsageError
 from powercrm.io import parse, xls, xlsx
 from powercrm.io.parse import raw_name
 from powercrm.io.schema import SAMPLE_TRUTH_FILE, TABLES, Column, Kind, Table, unit_factor
+from powercrm.notes import Note
 
 ROW = "_row"
 CUSTOMER_ID = "customer_id"
@@ -216,8 +217,17 @@ class Dataset:
         notes = []
         if self.ignored:
             tables = ", ".join(f"{t.name} ({t.zh[0]})" for t in TABLES.values())
-            notes.append(f"not read, as their names name no table: {', '.join(self.ignored)} (tables: {tables}); rename a file or pass it with --TABLE FILE")
-        notes += [f"{path}: the file is empty; the optional {name} table is read as having no rows" for name, path in self.empty.items()]
+            files = ", ".join(self.ignored)
+            notes.append(
+                Note(
+                    f"not read, as their names name no table: {files} (tables: {tables}); rename a file or pass it with --TABLE FILE",
+                    f"未读取（文件名不对应任何表）：{files}（表：{tables}）；请改名或用 --TABLE FILE 指定",
+                )
+            )
+        notes += [
+            Note(f"{path}: the file is empty; the optional {name} table is read as having no rows", f"{path}：文件为空，可选表 {name} 按无数据处理")
+            for name, path in self.empty.items()
+        ]
         return notes
 
     @property

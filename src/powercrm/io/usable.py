@@ -16,6 +16,7 @@ import polars as pl
 
 from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import TABLES
+from powercrm.notes import Note
 
 # `file` and `row` locate the row: the table's file, or the part file of a directory table, and the row in it
 REJECT_SCHEMA = {"table": pl.String, "file": pl.String, "row": pl.Int64, "customer_id": pl.String, "reason": pl.String}
@@ -68,7 +69,11 @@ def emptied_note(t: LoadedTable, cells: pl.DataFrame) -> str | None:
         return None
     total = sum(n for _, n, _, _ in found)
     listed = "; ".join(f"{c} in {n} row{'s' if n > 1 else ''} (first: row {row}, {text!r})" for c, n, row, text in found)
-    return f"{t.name}: {total} unreadable value{'s' if total > 1 else ''} left empty, the rows used: {listed}"
+    listed_zh = "；".join(f"{c} {n} 行（首行：第 {row} 行，{text!r}）" for c, n, row, text in found)
+    return Note(
+        f"{t.name}: {total} unreadable value{'s' if total > 1 else ''} left empty, the rows used: {listed}",
+        f"{t.name}：{total} 个无法识别的值按空值处理，所在行照常使用：{listed_zh}",
+    )
 
 
 def _required_blank(t: LoadedTable) -> pl.Expr:
