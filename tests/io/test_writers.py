@@ -54,6 +54,8 @@ def test_unknown_output_type_is_a_usage_error(target):
     with pytest.raises(UsageError, match="unknown output type") as info:
         output_format(target)
     assert info.value.exit_code == 2
+    # every type it takes is named, the spare spellings too
+    assert "use .csv (or .txt), .parquet (or .pq), .xlsx, or - for stdout" in str(info.value)
 
 
 def test_csv_file_has_a_bom_by_default(tmp_path):

@@ -41,7 +41,7 @@ def output_format(path: str | Path) -> str:
         return "discard"
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise UsageError(f"{path}: unknown output type {suffix or '(none)'!r}; use .csv, .parquet, .xlsx or - for stdout")
+        raise UsageError(f"{path}: unknown output type {suffix or '(none)'!r}; use .csv (or .txt), .parquet (or .pq), .xlsx, or - for stdout")
     return FORMATS[suffix]
 
 
