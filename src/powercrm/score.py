@@ -182,7 +182,9 @@ def latest_billed(billing: LoadedTable) -> dt.date | None:
     """E's first guess (the indicator stage checks it): the latest period of a Parquet file's statistics
     (its footer), of a Parquet or Excel table (one column read), or of the first and last rows of a CSV
     export, which would be parsed whole again for the exact figure; an export sorted by customer or by
-    month has it at one end."""
+    month has it at one end; the latest of these of each part of a directory table."""
+    if billing.pieces:  # a directory of CSV or Excel parts: each part's own guess
+        return max((p for p in map(latest_billed, billing.pieces) if p is not None), default=None)
     if (stored := parquet_max(billing, "period")) is not None:
         return stored.replace(day=1)
     if billing.text_file is None:

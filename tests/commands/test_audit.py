@@ -264,3 +264,18 @@ def test_notes_are_chinese_with_lang_zh_and_english_in_json(runner, dataset, tmp
     assert "U05：电费账单没有无功电量（kvarh）列，未检查" in (tmp_path / "r.html").read_text(encoding="utf-8")
     line = json.loads(runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--lang", "zh", "--json"]).stdout)
     assert line["notes"] == ["U05: billing has no kvarh column; not checked"]
+
+
+def test_billing_as_a_directory_of_monthly_exports_gives_the_same_findings(runner, dataset, tmp_path):
+    whole, parts = tmp_path / "whole.csv", tmp_path / "parts.csv"
+    assert runner.invoke(app, ["audit", str(dataset), "-o", str(whole), "-q"]).exit_code == 0
+    billing = pl.read_csv(dataset / "billing.csv", infer_schema=False)
+    (dataset / "billing.csv").unlink()
+    for (month,), part in billing.group_by("period", maintain_order=True):  # hive folders: the period is in the path only
+        folder = dataset / "billing" / f"period={month}"
+        folder.mkdir(parents=True)
+        part.drop("period").write_csv(folder / "part.csv")
+    result = runner.invoke(app, ["audit", str(dataset), "-o", str(parts), "-q", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"]["billing"] == {"in": billing.height, "used": billing.height, "rejected": 0}
+    assert parts.read_bytes() == whole.read_bytes()

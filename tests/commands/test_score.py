@@ -250,7 +250,7 @@ def test_a_table_option_given_twice_is_refused(runner, data, tmp_path):
     """typer kept the last of two --billing files: half the bills scored, exit 0."""
     result = score(runner, data, "--billing", data / "billing.csv", "--billing", data / "billing.csv", "-o", tmp_path / "s.csv")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --billing given 2 times (") and "put the rows in one file" in result.stderr
+    assert result.stderr.startswith("error: --billing given 2 times (") and "put the files in one directory and give --billing DIR" in result.stderr
     assert not (tmp_path / "s.csv").exists()
 
 
@@ -338,3 +338,28 @@ def test_extra_archive_columns_reach_every_format_and_keep_their_header_in_chine
     table = {".csv": pl.read_csv, ".parquet": pl.read_parquet}.get(suffix, pl.read_excel)(out)
     assert table.columns[-2:] == ["供电安全等级", "供电单位"]
     assert table["供电单位"].to_list() == ["城东所", "城西所", "城东所"]
+
+
+def test_billing_as_a_directory_of_monthly_exports_scores_as_one_file(runner, data, tmp_path):
+    """An analyst's monthly exports in `billing/` (a GBK one among them): the same scores as the one file;
+    a reject names its part file and the line in it."""
+    whole = tmp_path / "whole.csv"
+    assert score(runner, data, "-o", whole, "-q").exit_code == 0
+    billing = pl.read_csv(data / "billing.csv", infer_schema=False)
+    (data / "billing.csv").unlink()
+    (data / "电费账单").mkdir()
+    for year, part in billing.group_by(pl.col("账期").str.slice(0, 4), maintain_order=True):
+        path = data / "电费账单" / f"电费账单_{year[0]}.csv"
+        path.write_bytes(part.write_csv().encode("gbk" if year[0] == "2024" else "utf-8"))
+    assert [p.name for p in sorted((data / "电费账单").iterdir())] == ["电费账单_2024.csv", "电费账单_2025.csv"]
+    parts = tmp_path / "parts.csv"
+    assert score(runner, data, "-o", parts, "-q").exit_code == 0
+    assert parts.read_bytes() == whole.read_bytes()
+
+    last = sorted((data / "电费账单").iterdir())[-1]
+    last.write_text(last.read_text(encoding="utf-8") + "0033000001,2025-12,abc\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = score(runner, data, "-o", parts, "--rejects", rejects, "--json", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"]["billing"]["rejected"] == 1
+    assert pl.read_csv(rejects).select("file", "row", "reason").rows() == [(str(last), len(last.read_text().splitlines()), "kwh='abc'")]

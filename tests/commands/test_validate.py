@@ -130,7 +130,9 @@ def test_json_lists_problems(runner, make_dataset):
     payload = json.loads(result.stdout)
     assert payload["ok"] is False
     assert (payload["errors"], payload["warnings"]) == (2, 1)
-    assert payload["tables"]["billing"] == {"source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ",", "sheet": None, "extra_columns": []}
+    assert payload["tables"]["billing"] == {
+        "source": str(data / "billing.csv"), "encoding": "utf-8", "delimiter": ",", "sheet": None, "extra_columns": [], "files": []
+    }
     assert isinstance(payload["seconds"], float)
     problems = {(p["table"], p["column"], p["check"]): p for p in payload["problems"]}
     assert set(problems) == {
@@ -251,7 +253,7 @@ def test_parquet_dataset(runner, tmp_path):
     )
     result = run(runner, tmp_path)
     assert result.exit_code == 0, result.stderr
-    assert f"billing: {tmp_path / 'billing'}\n" in result.stderr
+    assert f"billing: {tmp_path / 'billing'} (2 files)\n" in result.stderr
 
 
 def test_user_aliases_from_config(runner, make_dataset, tmp_path):

@@ -823,20 +823,94 @@ def test_directory_of_non_parquet_files(tmp_path):
         read_table(BILLING, tmp_path / "billing")
 
 
-@pytest.mark.parametrize(
-    ("files", "message"),
-    [(["part_2023.csv", "part_2024.csv"], "it holds 2 other file(s) (e.g. part_2023.csv)"), ([], "it is empty")],
-)
-def test_a_directory_without_parquet_parts_says_so(tmp_path, files, message):
-    """CSV parts failed with polars's "must end with PAR1", naming no file."""
+@pytest.mark.parametrize(("files", "message"), [(["_SUCCESS", "notes.md"], "it holds 2 other file(s) (e.g. _SUCCESS)"), ([], "it is empty")])
+def test_a_directory_without_table_files_says_so(tmp_path, files, message):
     (tmp_path / "billing").mkdir()
     for name in files:
-        (tmp_path / "billing" / name).write_text("户号,账期,有功电量\nC1,2024-01,5\n", encoding="utf-8")
+        (tmp_path / "billing" / name).write_text("", encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_table(BILLING, tmp_path / "billing")
     assert str(err.value) == (
-        f"{tmp_path / 'billing'}: a table directory must hold Parquet parts (.parquet), and {message}; a CSV or Excel table is one file"
+        f"{tmp_path / 'billing'}: a table directory must hold table files (.csv, .txt, .parquet, .pq, .xlsx, .xlsm, .xls), and {message}"
     )
+
+
+def _monthly_exports(directory: Path) -> Path:
+    """billing as three monthly exports, each as its system wrote it: GBK with Chinese headers; UTF-8 with a
+    BOM, English headers in another order and a title line; an Excel workbook with a note sheet first."""
+    directory.mkdir()
+    write_csv(directory / "电费账单_202401.csv", BILLING_ZH, [BILLING_ROWS[0], BILLING_ROWS[2]], encoding="gbk")
+    (directory / "billing_202402.csv").write_bytes(
+        "\ufeff电费账单明细 2024年2月\n".encode() + csv_bytes(BILLING_EN[::-1], [r[::-1] for r in (BILLING_ROWS[1], BILLING_ROWS[3])])
+    )
+    write_xlsx(directory / "电费账单_202403.xlsx", {"说明": [["本表为导出"]], "电费": [BILLING_ZH, ["0033001236", "2024-01-01", 0, 0]]})
+    return directory
+
+
+def test_a_directory_of_csv_and_excel_parts_reads_each_as_its_own_file(tmp_path):
+    """Monthly exports in one folder: each part keeps its encoding, header spelling, column order and title
+    lines; the rows stack in path order, the same table as one file."""
+    t = read_table(BILLING, _monthly_exports(tmp_path / "billing"))
+    got = typed(t, BILLING_EN).sort("customer_id", "period")
+    assert_frame_equal(got, EXPECTED_BILLING.sort("customer_id", "period"))
+    assert t.present == {"customer_id", "period", "kwh", "amount_due"} and t.missing_required == []
+    assert [name for name, _ in t.parts] == ["billing_202402.csv", "电费账单_202401.csv", "电费账单_202403.xlsx"]
+    assert (t.encoding, t.delimiter, t.sheet) == ("utf-8, gb18030", ",", "电费")
+    assert estimated_rows(t) == 5
+
+
+def test_rows_of_csv_and_excel_parts_are_located_in_their_part_file(tmp_path):
+    t = read_table(BILLING, _monthly_exports(tmp_path / "billing"))
+    file, row = t.located()
+    got = t.lf.select(file.alias("file"), row.alias("row"), "customer_id").collect()
+    where = tmp_path / "billing"
+    assert got.rows() == [
+        (str(where / "billing_202402.csv"), 3, "0033001234"),  # under the title line and the header
+        (str(where / "billing_202402.csv"), 4, "0033001235"),
+        (str(where / "电费账单_202401.csv"), 2, "0033001234"),
+        (str(where / "电费账单_202401.csv"), 3, "0033001235"),
+        (str(where / "电费账单_202403.xlsx"), 2, "0033001236"),
+    ]
+
+
+def test_a_bad_value_in_a_part_is_named_by_its_file_and_row(tmp_path):
+    where = _monthly_exports(tmp_path / "billing")
+    write_csv(where / "电费账单_202401.csv", BILLING_ZH, [BILLING_ROWS[0], ["0033001235", "2024/1", "抄表中", "52,000"]], encoding="gbk")
+    t = read_table(BILLING, where)
+    file, row = t.located()
+    bad = t.lf.filter(t.bad_value("kwh")).select(file.alias("file"), row.alias("row"), raw_name("kwh")).collect()
+    assert bad.rows() == [(str(where / "电费账单_202401.csv"), 3, "抄表中")]
+
+
+def test_hive_folders_give_a_column_a_part_file_lacks(tmp_path):
+    for month, rows in (("2024-01", [["C1", "5"], ["C2", "7"]]), ("2024-02", [["C1", "6"]])):
+        write_csv(tmp_path / "billing" / f"period={month}" / "part-0.csv", ["户号", "有功电量"], rows)
+    t = read_table(BILLING, tmp_path / "billing")
+    assert typed(t, ["customer_id", "period", "kwh"]).rows() == [("C1", D(2024, 1, 1), 5.0), ("C2", D(2024, 1, 1), 7.0), ("C1", D(2024, 2, 1), 6.0)]
+    assert t.missing_required == [] and t.extras == []
+
+
+def test_a_part_without_a_required_column_the_others_have_is_named(tmp_path):
+    write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    write_csv(tmp_path / "billing" / "2024-02.csv", ["户号", "账期", "电费"], [["C1", "2024-02", "5"]])
+    with pytest.raises(InputError) as err:
+        read_table(BILLING, tmp_path / "billing")
+    assert str(err.value) == (
+        f"{tmp_path / 'billing' / '2024-02.csv'}: required column 'kwh' (有功电量) missing, which other files of {tmp_path / 'billing'} have"
+    )
+
+
+def test_a_column_missing_from_every_part_is_recorded_as_for_one_file(tmp_path):
+    for month in ("2024-01", "2024-02"):
+        write_csv(tmp_path / "billing" / f"{month}.csv", ["户号", "账期"], [["C1", month]])
+    assert read_table(BILLING, tmp_path / "billing").missing_required == ["kwh"]
+
+
+def test_a_broken_part_is_named(tmp_path):
+    write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    (tmp_path / "billing" / "2024-02.csv").write_bytes(b"\xff\xfe\x00\x00garbage\x00")
+    with pytest.raises(InputError, match=re.escape(str(tmp_path / "billing" / "2024-02.csv"))):
+        read_table(BILLING, tmp_path / "billing")
 
 
 # --------------------------------------------------------------------------------------------
@@ -933,7 +1007,7 @@ def test_files_given_one_by_one_win_over_the_directory(tmp_path, make_dataset):
 def test_two_files_for_one_table_are_an_error_unless_one_is_chosen(tmp_path, make_dataset):
     data = make_dataset()
     stale = write_csv(data / "电费账单.csv", ["户号"], [["9"]])
-    with pytest.raises(InputError, match="billing.csv and 电费账单.csv are both the billing table; keep one, or choose with --billing FILE"):
+    with pytest.raises(InputError, match="billing.csv and 电费账单.csv are both the billing table; keep one, choose with --billing FILE, or put"):
         load_dataset(data)
     assert load_dataset(data, {"billing": stale})["billing"].source == stale
 

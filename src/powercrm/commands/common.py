@@ -40,7 +40,7 @@ OutputEncodingOpt = Annotated[
 # a list, so that a repeated option is seen: typer keeps the last of `--billing 2023.csv --billing 2024.csv`,
 # which scored half the bills without a word (`open_dataset` refuses it)
 CustomersOpt = Annotated[list[Path] | None, typer.Option("--customers", metavar="FILE", help="Customer archive file (客户档案).")]
-BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", metavar="FILE", help="Monthly billing file (电费账单).")]
+BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", metavar="FILE", help="Monthly billing file (电费账单), or a directory of its parts (one export per month).")]
 LoadOpt = Annotated[list[Path] | None, typer.Option("--load", metavar="FILE", help="Monthly load statistics file (负荷).")]
 LoadIntervalOpt = Annotated[list[Path] | None, typer.Option("--load-interval", metavar="FILE", help="Interval load readings file (负荷曲线).")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", metavar="FILE", help="Events file: theft, violation, bounced payment (事件).")]
@@ -109,8 +109,8 @@ def open_dataset(
         if len(paths) > 1:
             option = "--" + name.replace("_", "-")
             raise UsageError(
-                f"{option} given {len(paths)} times ({', '.join(map(str, paths))}): a table is one file, or a directory "
-                "of Parquet parts; put the rows in one file"
+                f"{option} given {len(paths)} times ({', '.join(map(str, paths))}): a table is one file, or one directory "
+                f"of its parts; put the files in one directory and give {option} DIR"
             )
         files[name] = paths[0]
     if data is None and not files:

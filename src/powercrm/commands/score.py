@@ -175,6 +175,8 @@ def score(
         powercrm score data/samples -o - | head
 
         powercrm score exports --json --quiet -o scores.parquet --rejects rejects.csv
+
+        powercrm score exports --billing exports/电费账单/ -o scores.csv    # one billing export per month in a folder
     """
     watch = Stopwatch()
     fixed_origin = parse_origin(origin)

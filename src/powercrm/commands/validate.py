@@ -73,7 +73,14 @@ def validate(
                 "errors": errors,
                 "warnings": warnings,
                 "tables": {
-                    t.name: {"source": str(t.source), "encoding": t.encoding, "delimiter": t.delimiter, "sheet": t.sheet, "extra_columns": t.extras}
+                    t.name: {
+                        "source": str(t.source),
+                        "encoding": t.encoding,
+                        "delimiter": t.delimiter,
+                        "sheet": t.sheet,
+                        "extra_columns": t.extras,
+                        "files": [name for name, _ in t.parts],  # a directory table's part files
+                    }
                     for t in dataset.tables.values()
                 },
                 "problems": [p.as_dict() for p in problems],
@@ -92,6 +99,8 @@ def validate(
         console = stderr_console()
         for t in dataset.tables.values():
             how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else f" (sheet {t.sheet!r})" if t.sheet else ""
+            if t.parts:
+                how = f" ({len(t.parts):,} file{'s' if len(t.parts) > 1 else ''}{'; ' + how[2:-1] if how else ''})"
             console.print(f"{t.name}: {t.source}{how}")
             if t.extras:
                 use = "passed through to the score and indicators outputs" if t.name == "customers" else "not used"

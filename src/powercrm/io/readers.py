@@ -34,6 +34,7 @@ _SNIFF_BYTES = 1 << 20
 _SAMPLE_ROWS = 1000
 _DELIMITERS = (",", "\t", ";", "|")
 _TITLE_LINES = 20  # lines searched for the header, as in an Excel sheet
+_PART_STRIDE = 1 << 32  # row numbers of one part file of a directory of CSV or Excel parts
 _ENCODINGS = {
     "utf8": "utf8",
     "utf-8": "utf8",
@@ -75,6 +76,8 @@ class LoadedTable:
     parts: list[tuple[str, int]] = field(default_factory=list)
     # columns no canonical name or alias matched, named as in the file: passed through untouched (SPEC §2)
     extras: list[str] = field(default_factory=list)
+    # a directory of CSV or Excel parts only: each part as read on its own, in the order of `parts`
+    pieces: list[LoadedTable] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -154,6 +157,8 @@ def estimated_rows(t: LoadedTable, sample: int = 1 << 20) -> int:
     """The table's number of rows without parsing it: counted by Parquet and Excel readers (metadata, or
     the frame already read); for CSV, the bytes after the header over the mean length of the lines in
     its first `sample` bytes (an estimate, for deciding whether a run fits in memory)."""
+    if t.pieces:
+        return sum(estimated_rows(piece, sample) for piece in t.pieces)
     if t.text_file is None:
         return int(t.lf.select(pl.len()).collect().item())
     size = t.text_file.stat().st_size
@@ -573,9 +578,15 @@ def _dedupe(headers: list[str]) -> list[str]:
 
 
 def read_table(
-    table: Table, path: Path, *, encoding: str | None = None, aliases: dict[str, str] | None = None
+    table: Table,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    aliases: dict[str, str] | None = None,
+    hive: dict[str, str] | None = None,
 ) -> LoadedTable:
-    """Open one table file lazily and bring it to canonical form."""
+    """Open one table file (or directory) lazily and bring it to canonical form. `hive`: the `key=value`
+    folders above a part file of a directory table, columns of it unless the file has them."""
     aliases = aliases or {}
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -583,9 +594,13 @@ def read_table(
     enc = delim = text_file = sheet = None
     title_lines = 0
     parts: list[tuple[str, int]] = []
+    if path.is_dir():
+        files = _part_files(path)
+        if not all(p.suffix.lower() in (".parquet", ".pq") for p in files):
+            return _read_parts(table, path, files, encoding, aliases)
     if path.is_dir() or suffix in (".parquet", ".pq"):
         if path.is_dir():
-            parts = _check_parts(path)
+            parts = _check_parts(path, files)
         try:
             lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
             lf.collect_schema()
@@ -604,6 +619,10 @@ def read_table(
         schema = lf.collect_schema()
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path}: cannot read the header ({exc})") from None
+    source_names = list(schema.names())
+    if hive := {k: v for k, v in (hive or {}).items() if k not in schema}:
+        lf = lf.with_columns(pl.lit(v, dtype=pl.String).alias(k) for k, v in hive.items())
+        schema = lf.collect_schema()
     mapping = header_map(table, list(schema.names()), aliases)
     for canonical, named in ambiguous_headers(table, list(schema.names()), aliases).items():
         zh = table.column(canonical).zh
@@ -611,7 +630,6 @@ def read_table(
             f"{path}: columns {', '.join(map(repr, named))} all read as {canonical}{f' ({zh[0]})' if zh else ''}; "
             f"keep one, or name the one to use in [columns.aliases.{table.name}] of the config"
         )
-    source_names = list(schema.names())
     lf = lf.with_row_index(ROW, offset=first_row)
     if first_row > 1:
         # blank lines in CSV and Excel (a trailing empty line of a Windows export) are not records
@@ -705,17 +723,74 @@ def _blank_text(path: Path) -> bool:
     return not path.read_bytes().replace(codecs.BOM_UTF8, b"").strip()
 
 
-def _check_parts(directory: Path) -> list[tuple[str, int]]:
+def _part_files(directory: Path) -> list[Path]:
+    """The table files of a directory table, by path (the order their rows are read in); others (a Spark
+    `_SUCCESS` marker, a note) are passed over. None is an error naming what the directory holds."""
+    files = sorted((p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")), key=str)
+    parts = [p for p in files if p.suffix.lower() in EXTENSIONS]
+    if not parts:
+        found = f"it holds {len(files):,} other file(s) (e.g. {files[0].relative_to(directory)})" if files else "it is empty"
+        raise InputError(f"{directory}: a table directory must hold table files ({', '.join(EXTENSIONS)}), and {found}")
+    return parts
+
+
+def _hive_values(part: Path) -> dict[str, str]:
+    """The `key=value` folders above a part file (`period=2024-01/part.csv`), percent-decoded."""
+    from urllib.parse import unquote
+
+    pairs = (folder.partition("=") for folder in part.parent.parts)
+    return {unquote(key): unquote(value) for key, equals, value in pairs if equals and key}
+
+
+def _read_parts(table: Table, directory: Path, files: list[Path], encoding: str | None, aliases: dict[str, str]) -> LoadedTable:
+    """A directory of CSV or Excel parts (monthly exports, say; Parquet parts may be among them): each part read
+    as a file of its own (its encoding, header spelling, title lines and column order), the rows stacked in
+    path order. Part k's rows are numbered k·2³² + their row in it, so `LoadedTable.located` names the
+    part and the row within it, and the first of repeated keys is the first read."""
+    pieces = [read_table(table, p, encoding=encoding, aliases=aliases, hive=_hive_values(p.relative_to(directory))) for p in files]
+    common = set.intersection(*(set(p.missing_required) for p in pieces))
+    for piece in pieces:
+        for column in piece.missing_required:
+            if column not in common:
+                zh = table.column(column).zh if column in table.names else ()
+                raise InputError(
+                    f"{piece.source}: required column {column!r}{f' ({zh[0]})' if zh else ''} missing, which other files of {directory} have"
+                )
+    starts = [k * _PART_STRIDE for k in range(len(pieces))]
+
+    def stacked(frames: list[pl.LazyFrame]) -> pl.LazyFrame:
+        return pl.concat([lf.with_columns(pl.col(ROW) + start) for lf, start in zip(frames, starts)], how="diagonal_relaxed")
+
+    def agreed(values: Iterable[str | None]) -> str | None:
+        found = list(dict.fromkeys(v for v in values if v is not None))
+        return ", ".join(found) if found else None
+
+    headers: dict[str, str] = {}
+    for piece in pieces:
+        headers = {**piece.headers, **headers}
+    return LoadedTable(
+        table,
+        directory,
+        stacked([p.lf for p in pieces]),
+        set().union(*(p.present for p in pieces)),
+        [c for c in table.required_columns if c in common],
+        encoding=agreed(p.encoding for p in pieces),
+        delimiter=agreed(p.delimiter for p in pieces),
+        fallible=[c.name for c in table.columns if any(c.name in p.fallible for p in pieces)],
+        headers=headers,
+        raw_key=stacked([p.lf if p.raw_key is None else p.raw_key for p in pieces]) if any(p.raw_key is not None for p in pieces) else None,
+        sheet=agreed(p.sheet for p in pieces),
+        parts=[(str(p.source.relative_to(directory)), start + 1) for p, start in zip(pieces, starts)],
+        extras=list(dict.fromkeys(e for p in pieces for e in p.extras)),
+        pieces=pieces,
+    )
+
+
+def _check_parts(directory: Path, parts: list[Path]) -> list[tuple[str, int]]:
     """The Parquet files of a directory table agree on their columns and types (read from their footers);
     otherwise the scan fails mid-run with the library's words and no file named. Returns each part (its
     path in the directory) and its first row, counted across the parts in the order polars reads them
     (by path), so a problem can name the file and the row within it."""
-    files = sorted((p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")), key=str)
-    parts = [p for p in files if p.suffix.lower() in (".parquet", ".pq")]
-    if not parts:
-        # polars would read every file as Parquet and fail with "must end with PAR1", naming none
-        found = f"it holds {len(files):,} other file(s) (e.g. {files[0].relative_to(directory)})" if files else "it is empty"
-        raise InputError(f"{directory}: a table directory must hold Parquet parts (.parquet), and {found}; a CSV or Excel table is one file")
     try:
         schemas = {p: pl.read_parquet_schema(p) for p in parts}
     except Exception as exc:  # noqa: BLE001 - a corrupt part raises whatever pyarrow/polars raise
@@ -751,7 +826,10 @@ def find_table_file(directory: Path, table: Table) -> Path | None:
     ]
     if len(found) > 1:
         names = " and ".join(p.name for p in found)
-        raise InputError(f"{directory}: {names} are both the {table.name} table; keep one, or choose with --{table.name.replace('_', '-')} FILE")
+        raise InputError(
+            f"{directory}: {names} are both the {table.name} table; keep one, choose with --{table.name.replace('_', '-')} FILE, "
+            f"or put the parts of one table (monthly exports) in a directory {table.name}/ to read them all"
+        )
     return found[0] if found else None
 
 

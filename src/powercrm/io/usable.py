@@ -11,6 +11,7 @@ unreadable optional attribute does not reject the customer: the cell is left emp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -50,12 +51,14 @@ def emptied_cells(t: LoadedTable) -> pl.LazyFrame | None:
     row (`<col>_row`) and its text (`<col>_text`); None when the table has no such column."""
     if not t.lenient:
         return None
+    file, row = t.located()
     return t.lf.select(
         expr
         for c in t.lenient
         for expr in (
             t.bad_value(c).sum().alias(c),
-            pl.col(ROW).filter(t.bad_value(c)).first().alias(f"{c}_row"),
+            row.filter(t.bad_value(c)).first().alias(f"{c}_row"),
+            file.filter(t.bad_value(c)).first().alias(f"{c}_file"),
             pl.col(raw_name(c)).filter(t.bad_value(c)).first().alias(f"{c}_text"),
         )
     )
@@ -64,12 +67,15 @@ def emptied_cells(t: LoadedTable) -> pl.LazyFrame | None:
 def emptied_note(t: LoadedTable, cells: pl.DataFrame) -> str | None:
     """The note on `emptied_cells`: `customers: 2 unreadable values left empty, the rows used: customer_class
     in 2 rows (first: row 5, '外星')`; None when every cell was read."""
-    found = [(c, cells[c].item(), cells[f"{c}_row"].item(), cells[f"{c}_text"].item()) for c in t.lenient if cells[c].item()]
+    def part(c: str) -> str:  # a directory table's row is named by its part file
+        return f"{Path(cells[f'{c}_file'].item()).relative_to(t.source)} " if t.parts else ""
+
+    found = [(c, cells[c].item(), part(c), cells[f"{c}_row"].item(), cells[f"{c}_text"].item()) for c in t.lenient if cells[c].item()]
     if not found:
         return None
-    total = sum(n for _, n, _, _ in found)
-    listed = "; ".join(f"{c} in {n} row{'s' if n > 1 else ''} (first: row {row}, {text!r})" for c, n, row, text in found)
-    listed_zh = "；".join(f"{c} {n} 行（首行：第 {row} 行，{text!r}）" for c, n, row, text in found)
+    total = sum(n for _, n, _, _, _ in found)
+    listed = "; ".join(f"{c} in {n} row{'s' if n > 1 else ''} (first: {file}row {row}, {text!r})" for c, n, file, row, text in found)
+    listed_zh = "；".join(f"{c} {n} 行（首行：{file}第 {row} 行，{text!r}）" for c, n, file, row, text in found)
     return Note(
         f"{t.name}: {total} unreadable value{'s' if total > 1 else ''} left empty, the rows used: {listed}",
         f"{t.name}：{total} 个无法识别的值按空值处理，所在行照常使用：{listed_zh}",
