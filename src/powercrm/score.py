@@ -20,7 +20,7 @@ from powercrm.config import Config
 from powercrm.errors import DataError
 from powercrm.indicators import IndicatorResult, compute_indicators
 from powercrm.indicators.growth import reported_m
-from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, ROWS_SEEN
+from powercrm.indicators.pipeline import CUSTOMER_ATTRIBUTES, M_COLUMN, OUTPUT_COLUMNS, ROWS_SEEN
 from powercrm.io.readers import Dataset, LoadedTable, parquet_max, tail_values
 from powercrm.io.usable import emptied_cells, emptied_note, first_rows, keyed_rows, usable_tables, used_rows
 from powercrm.notes import Note
@@ -34,29 +34,73 @@ SCORING_ATTRIBUTES = ["customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTE
 
 
 @dataclass
-class ScoreRun:
-    """Everything a `score` run produced: the table, the parameters it used and the row accounting.
+class Accounted:
+    """The row accounting of a run over the dataset: rows in and rejected per table (rows used are the
+    difference). The rejected rows themselves are collected only when asked for (`rejects`, e.g.
+    `--rejects`): their number per table comes from the same collect as the run's results."""
 
-    The rejected rows themselves are collected only when asked for (`rejects`, e.g. `--rejects`):
-    their number per table comes from the same collect as the scores.
-    """
-
-    result: ScoreResult
-    period_end: dt.date
-    m_b42: float | None
-    weights: dict[str, float]
     rejects_plan: pl.LazyFrame
     rows_in: dict[str, int]
-    rows_rejected: dict[str, int] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    rows_rejected: dict[str, int]
+
+    @cached_property
+    def rejects(self) -> pl.DataFrame:
+        return self.rejects_plan.collect()
+
+    @property
+    def rows(self) -> dict[str, dict[str, int]]:
+        """Per table: its rows `in` (as read), `used` and `rejected`."""
+        rejected = self.rows_rejected
+        return {name: {"in": n, "used": n - rejected.get(name, 0), "rejected": rejected.get(name, 0)} for name, n in self.rows_in.items()}
+
+
+@dataclass
+class ScoreRun(Accounted):
+    """Everything a `score` run produced: the table, the parameters it used and the row accounting."""
+
+    result: ScoreResult = field(kw_only=True)
+    period_end: dt.date = field(kw_only=True)
+    m_b42: float | None = field(kw_only=True)
+    weights: dict[str, float] = field(kw_only=True)
+    notes: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def table(self) -> pl.DataFrame:
         return self.result.table
 
-    @cached_property
-    def rejects(self) -> pl.DataFrame:
-        return self.rejects_plan.collect()
+
+@dataclass
+class IndicatorRun(Accounted):
+    """Everything an `indicators` run produced: the table written (OUTPUT_COLUMNS, then the archive's extra
+    columns), the indicator stage's result, the M used and the row accounting."""
+
+    table: pl.DataFrame = field(kw_only=True)
+    result: IndicatorResult = field(kw_only=True)
+    m_b42: float | None = field(kw_only=True)
+    notes: tuple[str, ...] = field(default=(), kw_only=True)
+
+
+class _RowCounts:
+    """Rows in and used of the tables the indicator stage does not count in its own pass (the archive,
+    events, supply): plans collected beside a run's last collect, so no table is read again for them."""
+
+    def __init__(self, dataset: Dataset, customers: pl.DataFrame, indicators: IndicatorResult) -> None:
+        self.dataset, self.customers, self.indicators = dataset, customers, indicators
+        self.counted = [n for n in dataset.tables if n != "customers" and n not in indicators.rows_seen]
+        known = customers.select("customer_id").lazy()
+        self.plans = [dataset[n].lf.select(pl.len()) for n in ("customers", *self.counted)] + [used_rows(dataset[n], known) for n in self.counted]
+
+    def accounted(self, numbers: list[pl.DataFrame]) -> Accounted:
+        """The accounting from the collected `plans`, with every table's rejects as a plan."""
+        counted, tables = self.counted, self.dataset.tables
+        rows_in = dict(self.indicators.rows_seen)
+        rows_in.update({name: int(n.item()) for name, n in zip(("customers", *counted), numbers[: len(counted) + 1], strict=True)})
+        rows_used = {"customers": self.customers.height}
+        rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers[len(counted) + 1 :], strict=True)})
+        rows_used.update({name: counts["used"] for name, counts in self.indicators.rows.items()})
+        rows_in = {name: rows_in[name] for name in tables}
+        rejected = {name: rows_in[name] - rows_used[name] for name in tables if rows_in[name] > rows_used[name]}
+        return Accounted(usable_tables(self.dataset).rejects, rows_in, rejected)
 
 
 def run_score(
@@ -83,22 +127,13 @@ def run_score(
     fixed = origin or (tuple(cfg.scoring.origin) if cfg.scoring.origin else None)
     plan = score_plan(indicators.frame, per_customer_events, weights, cfg.scoring, cfg.credit, fixed)
     m_plan = indicators.frame.select(pl.col("m_B42").first())
-    counted = [n for n in dataset.tables if n != "customers" and n not in indicators.rows_seen]
-    known = customers.select("customer_id").lazy()
-    plans = [dataset[n].lf.select(pl.len()) for n in ("customers", *counted)] + [used_rows(dataset[n], known) for n in counted]
+    counts = _RowCounts(dataset, customers, indicators)
     # in memory: the plan holds one row per customer and ten ranks, which the in-memory engine runs side by
     # side (1M customers: 1.85 s against 3.07 s streaming)
-    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *plans], engine="in-memory")
+    scored, m_frame, *numbers = pl.collect_all([plan, m_plan, *counts.plans], engine="in-memory")
     if scored.height == 0:
         raise DataError("no scored customers: the customers table has no usable active rows")
-    rows_in = dict(indicators.rows_seen)
-    rows_in.update({name: int(n.item()) for name, n in zip(("customers", *counted), numbers[: len(counted) + 1], strict=True)})
-    numbers = numbers[len(counted) + 1 :]
-    rows_used = {"customers": customers.height}
-    rows_used.update({name: int(u.item() or 0) for name, u in zip(counted, numbers, strict=True)})
-    rows_used.update({name: counts["used"] for name, counts in indicators.rows.items()})
-    rows_in = {name: rows_in[name] for name in dataset.tables}
-    rejected = {name: rows_in[name] - rows_used[name] for name in dataset.tables if rows_in[name] > rows_used[name]}
+    accounted = counts.accounted(numbers)
     m_b42 = m_frame.item() if m_frame.height else None
     unplaced = [
         Note(
@@ -109,16 +144,46 @@ def run_score(
         )
         for c in cfg.scoring.unplaced_criteria()
     ]
-    no_load = [] if "load" in dataset or "load_interval" in dataset else [
-        Note(
-            "no load table (load or load_interval): B21 is null for every customer, scored the null score",
-            "没有负荷表（load 或 load_interval）：所有客户的 B21 为空，按空值分计分",
-        )
-    ]
     result = finish(scored)
     result.table, renamed = with_extras(result.table, extras, reserved=HEADERS_ZH.values())
-    notes = (*dataset.reading_notes(), *archive_notes, *no_load, *indicators.notes, *unplaced, *renamed)
-    return ScoreRun(result, indicators.period_end, m_b42, weights, usable_tables(dataset).rejects, rows_in, rejected, notes)
+    notes = (*dataset.reading_notes(), *archive_notes, *_no_load(dataset, scored=True), *indicators.notes, *unplaced, *renamed)
+    return ScoreRun(
+        accounted.rejects_plan, accounted.rows_in, accounted.rows_rejected,
+        result=result, period_end=indicators.period_end, m_b42=m_b42, weights=weights, notes=notes,
+    )
+
+
+def run_indicators(dataset: Dataset, cfg: Config) -> IndicatorRun:
+    """The indicators B11–B42 with their raw x of every scored customer (SPEC §3), the archive's extra
+    columns after them, and the row accounting of every table (as `run_score` has it)."""
+    dataset.require_complete()
+    customers, tables, archive_notes, extras = scoring_tables(dataset)
+    result = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
+    counts = _RowCounts(dataset, customers, result)
+    collected, *numbers = pl.collect_all([result.frame.select(*OUTPUT_COLUMNS, M_COLUMN), *counts.plans], engine="in-memory")
+    if collected.height == 0:
+        raise DataError("no scored customers: the customers table has no usable active rows")
+    accounted = counts.accounted(numbers)
+    table, renamed = with_extras(collected.select(OUTPUT_COLUMNS), extras, reserved=HEADERS_ZH.values())
+    notes = (*dataset.reading_notes(), *archive_notes, *_no_load(dataset), *result.notes, *renamed)
+    return IndicatorRun(
+        accounted.rejects_plan, accounted.rows_in, accounted.rows_rejected,
+        table=table, result=result, m_b42=IndicatorResult.m_used(collected), notes=notes,
+    )
+
+
+def _no_load(dataset: Dataset, scored: bool = False) -> list[Note]:
+    """The note that B21 is null for every customer (`scored`: and given the null score), when the dataset
+    has no load table."""
+    if "load" in dataset or "load_interval" in dataset:
+        return []
+    how_en, how_zh = (", scored the null score", "，按空值分计分") if scored else ("", "")
+    return [
+        Note(
+            f"no load table (load or load_interval): B21 is null for every customer{how_en}",
+            f"没有负荷表（load 或 load_interval）：所有客户的 B21 为空{how_zh}",
+        )
+    ]
 
 
 class ScoringTables(NamedTuple):
@@ -215,9 +280,6 @@ def summary(run: ScoreRun) -> dict:
         "value_grades": _counts(t, "value_grade", ("special", "level1", "level2", "level3")),
         "abc_classes": _counts(t, "abc_class", ("A", "B", "C")),
         "null_counts": run.result.null_counts,
-        "rows": {
-            name: {"in": n, "used": n - run.rows_rejected.get(name, 0), "rejected": run.rows_rejected.get(name, 0)}
-            for name, n in run.rows_in.items()
-        },
+        "rows": run.rows,
         "notes": list(run.notes),
     }

@@ -165,3 +165,20 @@ def test_extra_archive_columns_pass_through(runner, tmp_path):
     frame = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
     assert frame.columns == [*OUTPUT_COLUMNS, "供电单位"]
     assert frame["供电单位"].to_list() == ["所0", "所1", "所3"]
+
+
+def test_every_table_is_accounted_for_and_rejects_are_written(runner, data, tmp_path):
+    """indicators counted billing and load only, and had no --rejects: a repeated archive row or an orphan
+    event was dropped without a word. The accounting is score's, table by table."""
+    customers = data / "customers.csv"
+    lines = customers.read_text(encoding="utf-8-sig").splitlines()
+    customers.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # the first customer again
+    billing = data / "billing.csv"
+    billing.write_text(billing.read_text() + "A,2025-12,abc,0,1,1,0\n")
+    rejects = tmp_path / "rejects.csv"
+    result = runner.invoke(app, ["indicators", str(data), "-o", str(tmp_path / "i.csv"), "--rejects", str(rejects), "--json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    scored = json.loads(runner.invoke(app, ["score", str(data), "-o", str(tmp_path / "s.csv"), "--json", "-q"]).stdout)
+    assert json.loads(result.stdout)["rows"] == scored["rows"]
+    assert scored["rows"]["customers"]["rejected"] == 1 and scored["rows"]["billing"]["rejected"] == 1
+    assert sorted(pl.read_csv(rejects)["reason"].to_list()) == ["duplicate customer_id (first row kept)", "kwh='abc'"]

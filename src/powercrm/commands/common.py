@@ -47,6 +47,9 @@ EventsOpt = Annotated[list[Path] | None, typer.Option("--events", metavar="FILE"
 SupplyOpt = Annotated[list[Path] | None, typer.Option("--supply", metavar="FILE", help="Supplied energy per line or area (供电量).")]
 
 
+RejectsOpt = Annotated[Path | None, typer.Option("--rejects", help="Write the rows that could not be used, with the reason.")]
+
+
 def flag(*names: str, help: str, **options: Any) -> Any:
     """A boolean option shown without a value: typer shows `--strict <bool>` by default, which reads as if it
     took one (`--strict true` is then an unexpected argument)."""

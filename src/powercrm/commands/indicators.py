@@ -19,6 +19,7 @@ from powercrm.commands.common import (
     LoadIntervalOpt,
     LoadOpt,
     QuietOpt,
+    RejectsOpt,
     Stopwatch,
     SupplyOpt,
     check_outputs,
@@ -31,12 +32,12 @@ from powercrm.commands.common import (
     stderr_console,
 )
 from powercrm.config import load_config
-from powercrm.errors import DataError
-from powercrm.indicators.pipeline import M_COLUMN, OUTPUT_COLUMNS, IndicatorResult, compute_indicators, null_counts
-from powercrm.indicators.windows import format_period
-from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
 from powercrm.indicators.growth import reported_m
-from powercrm.score import latest_billed, scoring_tables, with_extras
+from powercrm.indicators.pipeline import OUTPUT_COLUMNS, null_counts
+from powercrm.indicators.windows import format_period
+from powercrm.io.usable import localized_rejects
+from powercrm.io.writers import STDOUT, check_encoding, check_writable, write_table
+from powercrm.score import run_indicators
 from powercrm.segment.localize import HEADERS_ZH
 from powercrm.notes import localized
 
@@ -62,6 +63,7 @@ def indicators(
     load_interval: LoadIntervalOpt = None,
     events: EventsOpt = None,
     supply: SupplyOpt = None,
+    rejects: RejectsOpt = None,
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -71,7 +73,7 @@ def indicators(
 
     Windows end at the period end E: current E−11…E, previous E−23…E−12, credit E−35…E.
 
-    Missing data gives null, never a guess; null counts are reported on stderr or in the --json line.
+    Missing data gives null, never a guess; null counts are reported on stderr or in the --json line. Unusable rows are left out, counted per table and written with --rejects.
 
     Examples:
 
@@ -81,47 +83,44 @@ def indicators(
 
         powercrm indicators --customers 客户档案.csv --billing 电费.csv --input-encoding gbk -o 指标.csv
 
-        powercrm indicators data/samples --config powercrm.toml --json --quiet -o indicators.parquet
+        powercrm indicators data/samples --config powercrm.toml --json --quiet -o indicators.parquet --rejects rejects.csv
     """
     watch = Stopwatch()
-    check_writable(output)
-    check_encoding(output_encoding, (output,))
+    for target in (output, rejects):
+        if target is not None:
+            check_writable(target)
+    check_encoding(output_encoding, (output, rejects))
     cfg = load_config(config)
     set_period_end(cfg, period_end)
     dataset = open_dataset(
         data, cfg, encoding=encoding, customers=customers, billing=billing, load=load,
         load_interval=load_interval, events=events, supply=supply,
     )
-    check_outputs(dataset, output=output)
-    dataset.require_complete()
-    _, tables, archive_notes, extras = scoring_tables(dataset)
-    archive_notes = (*dataset.reading_notes(), *archive_notes)
-    result: IndicatorResult = compute_indicators(tables, cfg.indicators, latest_hint=latest_billed(dataset["billing"]))
-    collected = result.frame.select(*OUTPUT_COLUMNS, M_COLUMN).collect()
-    if collected.height == 0:
-        raise DataError("no scored customers: the customers table has no usable active rows")
+    check_outputs(dataset, output=output, rejects=rejects)
+    run = run_indicators(dataset, cfg)
+    result = run.result
     headers = {c: HEADERS_ZH.get(c, c) for c in OUTPUT_COLUMNS} if lang == "zh" else {c: c for c in OUTPUT_COLUMNS}
-    table, renamed = with_extras(collected.select(OUTPUT_COLUMNS), extras, reserved=HEADERS_ZH.values())
-    archive_notes = (*archive_notes, *renamed)
     write_table(
-        table.rename(headers), output, encoding=output_encoding,
+        run.table.rename(headers), output, encoding=output_encoding,
         sheet="指标" if lang == "zh" else "indicators", number_formats={headers[c]: f for c, f in NUMBER_FORMATS.items()},
     )
+    if rejects is not None:
+        write_table(localized_rejects(run.rejects, lang), str(rejects), encoding=output_encoding, sheet="拒绝行" if lang == "zh" else "rejects")
 
     windows = result.windows
-    nulls = null_counts(collected)
-    m_used = reported_m(IndicatorResult.m_used(collected))
+    nulls = null_counts(run.table)
+    m_used = reported_m(run.m_b42)
     if json_out:
         print_json(
             {
                 "ok": True,
-                "customers": collected.height,
+                "customers": run.table.height,
                 "period_end": format_period(result.period_end),
                 "windows": {"current": str(windows.current), "previous": str(windows.previous), "credit": str(windows.credit)},
                 "m_b42": m_used,
                 "null_counts": nulls,
-                "rows": result.rows,
-                "notes": [*archive_notes, *result.notes],
+                "rows": run.rows,
+                "notes": list(run.notes),
                 "output": output,
                 "seconds": watch.seconds,
             },
@@ -132,19 +131,21 @@ def indicators(
     period = format_period(result.period_end)
     if lang == "zh":
         console.print(
-            f"客户 {collected.height:,} 户，统计截止月 {period}（当前窗口 {windows.current}，上期窗口 {windows.previous}，信用窗口 {windows.credit}）",
+            f"客户 {run.table.height:,} 户，统计截止月 {period}（当前窗口 {windows.current}，上期窗口 {windows.previous}，信用窗口 {windows.credit}）",
             markup=False,
         )
     else:
         console.print(
-            f"{collected.height:,} customers, period end {period} "
+            f"{run.table.height:,} customers, period end {period} "
             f"(current {windows.current}, previous {windows.previous}, credit {windows.credit})",
             markup=False,
         )
     console.print(f"B42 M = {m_text(m_used, lang)}", markup=False)
     console.print(("空指标：" if lang == "zh" else "null indicators: ") + ", ".join(f"{k} {v:,}" for k, v in nulls.items()), markup=False)
-    for note in (*archive_notes, *result.notes):
+    for note in run.notes:
         console.print(f"{'说明' if lang == 'zh' else 'note'}: {localized(note, lang)}", markup=False)
-    print_rows(console, result.rows, lang)
+    print_rows(console, run.rows, lang)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=watch.seconds)
+    if rejects is not None:
+        print_wrote(console, rejects, lang, rejected=run.rejects.height)
