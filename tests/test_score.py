@@ -147,6 +147,23 @@ def test_period_end_and_scores_do_not_depend_on_the_row_order_of_the_export(tmp_
     assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
 
 
+@pytest.mark.parametrize("latest_in", ["first", "last"])
+def test_period_end_of_a_directory_of_parts_whichever_part_holds_the_latest_month(tmp_path, run, latest_in):
+    """E's first guess over a directory table is the latest of its parts' (each read at its end only), and
+    the scores are those of the one file."""
+    root = write_dataset(tmp_path)
+    bills = pl.read_csv(root / "billing.csv", infer_schema=False)
+    (root / "billing.csv").unlink()
+    years = ["2025", "2024"] if latest_in == "first" else ["2024", "2025"]
+    (root / "billing").mkdir()
+    for name, year in zip(("a.csv", "b.csv"), years):
+        bills.filter(pl.col("账期").str.starts_with(year)).write_csv(root / "billing" / name)
+    dataset = load_dataset(root)
+    assert latest_billed(dataset["billing"]) == dt.date(2025, 12, 1)
+    again = run_score(dataset, Config())
+    assert again.table.sort("customer_id").equals(run.table.sort("customer_id"))
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_latest_month_billed_only_to_an_orphan_is_not_the_period_end(tmp_path, run, fmt):
     root = write_dataset(tmp_path)

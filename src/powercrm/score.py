@@ -30,6 +30,7 @@ from powercrm.segment.pipeline import ScoreResult, finish, score_plan
 
 
 _GUESS_ROWS = 100_000
+_GUESS_TAIL = 1 << 20  # bytes
 SCORING_ATTRIBUTES = ["customer_id", "status", "voltage_kv", *CUSTOMER_ATTRIBUTES]
 
 
@@ -247,15 +248,22 @@ def latest_billed(billing: LoadedTable) -> dt.date | None:
     """E's first guess (the indicator stage checks it): the latest period of a Parquet file's statistics
     (its footer), of a Parquet or Excel table (one column read), or of the first and last rows of a CSV
     export, which would be parsed whole again for the exact figure; an export sorted by customer or by
-    month has it at one end; the latest of these of each part of a directory table."""
-    if billing.pieces:  # a directory of CSV or Excel parts: each part's own guess
-        return max((p for p in map(latest_billed, billing.pieces) if p is not None), default=None)
+    month has it at one end. For a directory table, the latest over its parts, a CSV part's from its
+    last rows alone (a monthly export's month is in every row): the first rows of 36 parts took longer
+    than the scoring."""
+    if not billing.pieces:
+        return _latest_in(billing, head_rows=_GUESS_ROWS, tail_bytes=_GUESS_TAIL)
+    tail_bytes = max(_GUESS_TAIL // len(billing.pieces), 1 << 16)
+    return max((p for piece in billing.pieces if (p := _latest_in(piece, 0, tail_bytes)) is not None), default=None)
+
+
+def _latest_in(billing: LoadedTable, head_rows: int, tail_bytes: int) -> dt.date | None:
     if (stored := parquet_max(billing, "period")) is not None:
         return stored.replace(day=1)
     if billing.text_file is None:
         return billing.lf.select(pl.col("period").max()).collect(engine="streaming").item()
-    head = billing.lf.head(_GUESS_ROWS).select(pl.col("period").max()).collect().item()
-    tail = tail_values(billing, "period")
+    head = billing.lf.head(head_rows).select(pl.col("period").max()).collect().item() if head_rows else None
+    tail = tail_values(billing, "period", tail_bytes)
     return max((p for p in (head, tail.max() if tail is not None else None) if p is not None), default=None)
 
 
