@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -240,3 +242,45 @@ def test_an_interrupt_while_the_cli_is_imported_is_one_line(monkeypatch, capsys)
     assert exit_.value.code == 130
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "error: interrupted" and json.loads(err[1])["exit_code"] == 130
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_an_interrupt_ends_the_run_at_once_while_the_command_is_in_a_long_call(make_dataset, tmp_path, signum, code, word):
+    """Python handles Ctrl-C and SIGTERM in the main thread between its own steps: with the command in the
+    main thread, a polars call of a 1 M-customer audit held them up to 16 s. The command runs in a worker
+    thread; here it is stuck for good halfway through writing its output, and the run still ends at once,
+    its temporary file removed."""
+    data = make_dataset()
+    out, marker = tmp_path / "out" / "s.csv", tmp_path / "started"
+    out.parent.mkdir()
+    script = f"""
+import sys, threading
+from pathlib import Path
+from powercrm import cli
+from powercrm.io import writers
+
+def stuck(frame, path, encoding):
+    path.write_text("customer_id,")
+    Path({str(marker)!r}).write_text(str(threading.current_thread() is threading.main_thread()))
+    threading.Event().wait()
+
+writers._write_csv = stuck
+sys.argv = ["powercrm", "score", {str(data)!r}, "-o", {str(out)!r}, "--json", "-q"]
+cli.main()
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if marker.exists() and marker.read_text():
+                break
+            time.sleep(0.1)
+        assert marker.read_text() == "False"  # the command is not in the main thread
+        assert len(list(out.parent.iterdir())) == 1  # its temporary file, being written
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == code
+    assert stderr == f"error: {word}\n"
+    assert json.loads(stdout) == {"ok": False, "error": word, "exit_code": code}
+    assert list(out.parent.iterdir()) == []

@@ -1,17 +1,19 @@
 """The `powercrm` command line: builds the Typer app from the command modules and maps errors to exit codes.
 
-Exit codes: 0 ok, 1 data or validation problem, 2 usage error, 130 interrupted. Every library
+Exit codes: 0 ok, 1 data or validation problem, 2 usage error, 130 interrupted, 143 terminated. Every library
 error becomes one line on stderr here; set POWERCRM_DEBUG=1 to see the traceback instead.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer._click import exceptions as parser_errors  # typer vendors click; the parser's errors live here
@@ -22,7 +24,7 @@ from powercrm.commands import audit, chart, indicators, init, sample, score, val
 from powercrm.commands.common import flag, print_json
 from powercrm.entry import data_on_stdout
 from powercrm.errors import PowercrmError
-from powercrm.io.writers import STDOUT
+from powercrm.io.writers import STDOUT, discard_pending
 
 # (command module function, rich help panel). A new command adds one line here.
 COMMANDS: list[tuple[Callable[..., Any], str]] = [
@@ -127,17 +129,55 @@ def _usage_error(exc: Exception, argv: list[str]) -> int:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The command runs in a worker thread while this one waits for it: Python handles Ctrl-C and SIGTERM
+    in the main thread only, between two of its own steps, and a single polars call of a 1 M-customer
+    audit held them for up to 16 s. Waiting here, the main thread ends the run at once (`_stop`)."""
     if hasattr(signal, "SIGPIPE"):
         # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, _terminate)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["code"] = app(prog_name="powercrm", standalone_mode=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which reports it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="powercrm-command", daemon=True)
+    worker.start()
     try:
-        code = app(prog_name="powercrm", standalone_mode=False)
-    except (parser_errors.ClickException, typer.Abort) as exc:
-        code = _usage_error(exc, sys.argv[1:])
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt as exc:
+        _stop(143 if isinstance(exc, Terminated) else 130)
+    error = outcome.get("error")
+    if isinstance(error, (parser_errors.ClickException, typer.Abort)):
+        code = _usage_error(error, sys.argv[1:])
+    elif error is not None:
+        raise error
+    else:
+        code = outcome.get("code")
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def _stop(code: int) -> NoReturn:
+    """End an interrupted run now, the command's thread still in a polars call: the temporary files of
+    outputs being written and the scratch copies of transcoded inputs are removed, the error line (and
+    the --json line) printed, and the process exits without waiting for the thread."""
+    argv = sys.argv[1:]
+    discard_pending()
+    message = "terminated" if code == 143 else "interrupted"
+    typer.echo(f"error: {message}", err=True)
+    if "--json" in argv:
+        print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout(argv))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

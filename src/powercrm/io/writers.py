@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import unicodedata
@@ -108,6 +109,29 @@ def check_encoding(encoding: str | None, tables: Iterable[str | Path | None]) ->
         raise UsageError(f"--encoding {encoding} applies to CSV only, and {written[0]} is {formats[0].upper()}; leave it out, or write .csv")
 
 
+# the temporary files and directories of outputs being written: an interrupt ends the process without
+# unwinding the thread that writes them (`powercrm.cli.main`), so it removes them by this list
+_PENDING: set[Path] = set()
+
+
+def discard_pending() -> None:
+    """Remove the temporary files and directories of every output still being written."""
+    for path in list(_PENDING):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _pending(path: Path) -> Iterator[Path]:
+    _PENDING.add(path)
+    try:
+        yield path
+    finally:
+        _PENDING.discard(path)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds and removed when it fails."""
@@ -120,20 +144,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise InputError(f"{target}: cannot write in the directory {real.parent} ({exc.strerror or exc})") from None
     os.close(fd)
     tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp creates 0600; a finished output gets the usual permissions of a new file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
-        os.replace(tmp_path, real)
-    except OSError as exc:
-        if exc.filename not in (str(tmp_path), tmp):
-            raise
-        # the temporary file is an implementation detail: the error names the output asked for
-        raise InputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with _pending(tmp_path):
+        try:
+            yield tmp_path
+            # mkstemp creates 0600; a finished output gets the usual permissions of a new file
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_path, 0o666 & ~umask)
+            os.replace(tmp_path, real)
+        except OSError as exc:
+            if exc.filename not in (str(tmp_path), tmp):
+                raise
+            # the temporary file is an implementation detail: the error names the output asked for
+            raise InputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+        finally:
+            tmp_path.unlink(missing_ok=True)
 
 
 def display_width(value: object) -> int:
@@ -180,7 +205,7 @@ def new_workbook(path: Path) -> Iterator[Any]:
     import xlsxwriter
 
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    with tempfile.TemporaryDirectory(prefix=".powercrm-xlsx-", dir=Path(path).resolve().parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=".powercrm-xlsx-", dir=Path(path).resolve().parent) as scratch, _pending(Path(scratch)):
         workbook = xlsxwriter.Workbook(path, {**options, "tmpdir": scratch})
         stamp_workbook(workbook)
         yield workbook
