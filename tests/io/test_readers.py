@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -855,7 +856,8 @@ def test_a_directory_of_csv_and_excel_parts_reads_each_as_its_own_file(tmp_path)
     assert_frame_equal(got, EXPECTED_BILLING.sort("customer_id", "period"))
     assert t.present == {"customer_id", "period", "kwh", "amount_due"} and t.missing_required == []
     assert [name for name, _ in t.parts] == ["billing_202402.csv", "电费账单_202401.csv", "电费账单_202403.xlsx"]
-    assert (t.encoding, t.delimiter, t.sheet) == ("utf-8, gb18030", ",", "电费")
+    assert (t.encoding, t.delimiter, t.sheet) == (None, None, None)  # the parts differ: each says how it was read
+    assert [(p.encoding, p.delimiter, p.sheet) for p in t.pieces] == [("utf-8", ",", None), ("gb18030", ",", None), (None, None, "电费")]
     assert estimated_rows(t) == 5
 
 
@@ -904,6 +906,81 @@ def test_a_column_missing_from_every_part_is_recorded_as_for_one_file(tmp_path):
     for month in ("2024-01", "2024-02"):
         write_csv(tmp_path / "billing" / f"{month}.csv", ["户号", "账期"], [["C1", month]])
     assert read_table(BILLING, tmp_path / "billing").missing_required == ["kwh"]
+
+
+def test_a_part_without_an_optional_column_the_others_have_gets_a_note(tmp_path):
+    """A month exported without 违约金 scored that month's late fees as none, without a word."""
+    write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量", "违约金"], [["C1", "2024-01", "5", "3.5"]])
+    write_csv(tmp_path / "billing" / "2024-02.csv", ["户号", "账期", "有功电量"], [["C1", "2024-02", "5"]])
+    t = read_table(BILLING, tmp_path / "billing")
+    assert typed(t, ["late_fee"])["late_fee"].to_list() == [3.5, None]
+    assert t.notes == [
+        "billing: 2024-02.csv (1 of 2 files) has no 'late_fee' (违约金) column, which the other files have: it is empty in their rows"
+    ]
+
+
+@pytest.mark.parametrize("copy", ["备份/2024-01.csv", "2024-01 (1).csv"])
+def test_a_copy_of_a_part_is_an_error_naming_both(tmp_path, copy):
+    """A backup or a second download of a month summed its bills twice, as adjustment bills."""
+    part = write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    write_csv(tmp_path / "billing" / "2024-02.csv", ["户号", "账期", "有功电量"], [["C1", "2024-02", "5"]])
+    (tmp_path / "billing" / copy).parent.mkdir(exist_ok=True)
+    shutil.copy(part, tmp_path / "billing" / copy)
+    first, second = sorted(["2024-01.csv", copy])
+    with pytest.raises(InputError) as err:
+        read_table(BILLING, tmp_path / "billing")
+    assert str(err.value) == f"{tmp_path / 'billing'}: {first} and {second} are the same file (a copy?); their rows would be counted twice: keep one"
+
+
+def test_parts_of_the_same_content_in_different_hive_folders_are_not_copies(tmp_path):
+    for month in ("2024-01", "2024-02"):
+        write_csv(tmp_path / "billing" / f"period={month}" / "part.csv", ["户号", "有功电量"], [["C1", "5"]])
+    assert typed(read_table(BILLING, tmp_path / "billing"), ["period"])["period"].to_list() == [D(2024, 1, 1), D(2024, 2, 1)]
+
+
+def test_a_dataset_directory_given_as_a_tables_is_named_as_such(tmp_path):
+    write_csv(tmp_path / "customers.csv", ["户号"], [["C1"]])
+    write_csv(tmp_path / "billing.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    with pytest.raises(InputError, match="holds customers.csv, the customers table: a dataset directory, not a directory of billing parts"):
+        read_table(BILLING, tmp_path)
+
+
+def test_files_that_are_no_table_are_passed_over_and_listed(tmp_path):
+    write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    for name in ("README.md", "2024-01.csv.bak", "_SUCCESS", ".DS_Store", "~$2024-02.xlsx"):
+        (tmp_path / "billing" / name).write_bytes(b"x")
+    t = read_table(BILLING, tmp_path / "billing")
+    assert [name for name, _ in t.parts] == ["2024-01.csv"]
+    assert t.notes == [f"{tmp_path / 'billing'}: not read, as they are no table files: 2024-01.csv.bak, README.md"]
+
+
+def test_a_link_to_nothing_in_a_table_directory_is_an_error(tmp_path):
+    write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    (tmp_path / "billing" / "2024-02.csv").symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(InputError, match="2024-02.csv: a link to a file that does not exist"):
+        read_table(BILLING, tmp_path / "billing")
+
+
+def test_a_hive_folder_naming_a_column_the_file_has_under_another_spelling_leaves_the_files(tmp_path):
+    """period=2024-01/part.csv holding 账期 as well stopped the run: two columns read as period."""
+    write_csv(tmp_path / "billing" / "period=2024-01" / "part.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
+    t = read_table(BILLING, tmp_path / "billing")
+    assert typed(t, ["period"])["period"].to_list() == [D(2024, 1, 1)] and t.extras == []
+
+
+def test_a_row_with_more_fields_than_the_header_is_unreadable_and_says_why(tmp_path):
+    """A comma inside an unquoted value shifts a row: its extra field was dropped and the row used as read
+    (a maximum load of 9 kW, a false overload). A trailing delimiter (an empty extra field) is no field."""
+    path = tmp_path / "load.csv"
+    path.write_text("户号,账期,平均负荷,最大负荷\nC1,2024-08,0.171,9,9\nC2,2024-08,1,2,\nC3,2024-08,1,2\n", encoding="utf-8")
+    t = read_table(LOAD, path)
+    got = t.lf.select(ROW, t.readable().alias("ok"), t.problem().alias("why")).collect()
+    assert got.rows() == [
+        (2, False, "more fields than the header ('9' after the last column: a delimiter inside a value?)"),
+        (3, True, None),
+        (4, True, None),
+    ]
+    assert "_more_fields" not in t.typed().collect_schema().names() and t.extras == []
 
 
 def test_a_broken_part_is_named(tmp_path):

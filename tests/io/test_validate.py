@@ -38,6 +38,14 @@ def test_unparsable_number_names_table_column_rows_and_value(make_dataset):
     assert p.line() == "error: billing.kwh: unparsable number in 2 rows (rows 4, 6: 'abc')"
 
 
+def test_a_row_with_more_fields_than_the_header_is_an_error(make_dataset):
+    billing = [r.copy() for r in BILLING_ROWS]
+    billing[1] = [*billing[1], "9"]  # row 3
+    p = only(problems_of(make_dataset(billing=billing)), "ragged")
+    assert (p.severity, p.table, p.column, p.count, p.rows, p.example) == (Severity.ERROR, "billing", None, 1, [3], "9")
+    assert p.line() == "error: billing: more fields than the header (a delimiter inside a value?); the row is left out in 1 row (row 3: '9')"
+
+
 def test_unparsable_period_and_date(make_dataset):
     billing = [r.copy() for r in BILLING_ROWS]
     billing[0][1] = "2024-13"

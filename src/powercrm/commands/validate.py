@@ -27,6 +27,7 @@ from powercrm.commands.common import (
     stderr_console,
 )
 from powercrm.config import load_config
+from powercrm.io.readers import LoadedTable
 from powercrm.io.validate import Severity, validate as validate_dataset
 
 
@@ -79,7 +80,7 @@ def validate(
                         "delimiter": t.delimiter,
                         "sheet": t.sheet,
                         "extra_columns": t.extras,
-                        "files": [name for name, _ in t.parts],  # a directory table's part files
+                        "files": _parts(t),  # a directory table's part files
                     }
                     for t in dataset.tables.values()
                 },
@@ -98,10 +99,7 @@ def validate(
     else:
         console = stderr_console()
         for t in dataset.tables.values():
-            how = f" ({t.encoding}, delimiter {t.delimiter!r})" if t.encoding else f" (sheet {t.sheet!r})" if t.sheet else ""
-            if t.parts:
-                how = f" ({len(t.parts):,} file{'s' if len(t.parts) > 1 else ''}{'; ' + how[2:-1] if how else ''})"
-            console.print(f"{t.name}: {t.source}{how}")
+            console.print(f"{t.name}: {t.source}{_how_read(t)}", markup=False)
             if t.extras:
                 use = "passed through to the score and indicators outputs" if t.name == "customers" else "not used"
                 console.print(f"  {len(t.extras)} column{'s' if len(t.extras) > 1 else ''} no name matched ({use}): {', '.join(t.extras)}", markup=False)
@@ -132,3 +130,24 @@ def validate(
         console.print(f"{errors} error(s), {warnings} warning(s) in {watch.seconds:.1f} s")
     if failed:
         raise typer.Exit(1)
+
+
+def _how_read(t: LoadedTable) -> str:
+    """` (utf-8, delimiter ',')`, ` (sheet '电费')`, or for a directory table its files and what they were."""
+    if t.parts:
+        encodings = ", ".join(dict.fromkeys(p.encoding for p in t.pieces if p.encoding))
+        delimiters = " ".join(dict.fromkeys(repr(p.delimiter) for p in t.pieces if p.delimiter))
+        sheets = sum(p.sheet is not None for p in t.pieces)
+        read = [encodings, f"delimiter{'s' if ' ' in delimiters else ''} {delimiters}" if delimiters else "", f"{sheets} Excel" if sheets else ""]
+        return f" ({len(t.parts):,} file{'s' if len(t.parts) > 1 else ''}{''.join('; ' + r for r in read if r)})"
+    if t.encoding:
+        return f" ({t.encoding}, delimiter {t.delimiter!r})"
+    return f" (sheet {t.sheet!r})" if t.sheet else ""
+
+
+def _parts(t: LoadedTable) -> list[dict]:
+    """Each part file of a directory table and how it was read (Parquet parts, scanned together, have
+    neither encoding nor delimiter nor sheet)."""
+    if not t.pieces:
+        return [{"file": name, "encoding": None, "delimiter": None, "sheet": None} for name, _ in t.parts]
+    return [{"file": name, "encoding": p.encoding, "delimiter": p.delimiter, "sheet": p.sheet} for (name, _), p in zip(t.parts, t.pieces)]

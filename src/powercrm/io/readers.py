@@ -35,6 +35,8 @@ _SAMPLE_ROWS = 1000
 _DELIMITERS = (",", "\t", ";", "|")
 _TITLE_LINES = 20  # lines searched for the header, as in an Excel sheet
 _PART_STRIDE = 1 << 32  # row numbers of one part file of a directory of CSV or Excel parts
+# a CSV row's fields beyond the header's (a delimiter inside an unquoted value: 某公司,分公司 shifts the row)
+OVERFLOW = "_more_fields"
 _ENCODINGS = {
     "utf8": "utf8",
     "utf-8": "utf8",
@@ -78,6 +80,10 @@ class LoadedTable:
     extras: list[str] = field(default_factory=list)
     # a directory of CSV or Excel parts only: each part as read on its own, in the order of `parts`
     pieces: list[LoadedTable] = field(default_factory=list)
+    # what reading the table found that its results depend on (a part without an optional column)
+    notes: list[Note] = field(default_factory=list)
+    # CSV only: `lf` has OVERFLOW, the first field beyond the header's of a row that has more
+    overflow: bool = False
 
     @property
     def name(self) -> str:
@@ -114,22 +120,27 @@ class LoadedTable:
         return [c for c in self.fallible if c not in self.deciding]
 
     def readable(self) -> pl.Expr:
-        """True for a row whose cells that decide its use could be read (the boolean form of `problem`,
-        cheaper on 35 M rows)."""
-        return ~pl.any_horizontal(self.bad_value(c) for c in self.deciding) if self.deciding else pl.lit(True)
+        """True for a row whose cells that decide its use could be read, and with no more fields than the
+        header (the boolean form of `problem`, cheaper on 35 M rows)."""
+        checks = [self.bad_value(c) for c in self.deciding] + ([pl.col(OVERFLOW).is_not_null()] if self.overflow else [])
+        return ~pl.any_horizontal(checks) if checks else pl.lit(True)
 
     def problem(self) -> pl.Expr:
-        """Text naming the first unreadable cell of a row that decides its use (`kwh='abc'`), null otherwise."""
-        if not self.deciding:
-            return pl.lit(None, dtype=pl.String)
-        return pl.coalesce(
-            pl.when(self.bad_value(c)).then(pl.format(f"{c}='{{}}'", pl.col(raw_name(c))))
-            for c in self.deciding
-        )
+        """Text naming the first unreadable cell of a row that decides its use (`kwh='abc'`), or a row's
+        fields beyond the header's; null otherwise."""
+        found = [pl.when(self.bad_value(c)).then(pl.format(f"{c}='{{}}'", pl.col(raw_name(c)))) for c in self.deciding]
+        if self.overflow:
+            beyond = "more fields than the header ('{}' after the last column: a delimiter inside a value?)"
+            found.insert(0, pl.when(pl.col(OVERFLOW).is_not_null()).then(pl.format(beyond, pl.col(OVERFLOW))))
+        return pl.coalesce(found) if found else pl.lit(None, dtype=pl.String)
+
+    def helper_columns(self, columns: Iterable[str]) -> list[str]:
+        """The raw-text columns of `columns` (fallible ones) and OVERFLOW: what the rows carry for checks only."""
+        return [raw_name(c) for c in columns] + ([OVERFLOW] if self.overflow else [])
 
     def typed(self) -> pl.LazyFrame:
         """The rows with canonical typed columns, raw text dropped (row problems not yet removed)."""
-        return self.lf.drop([raw_name(c) for c in self.fallible])
+        return self.lf.drop(self.helper_columns(self.fallible))
 
 
 def tail_values(t: LoadedTable, column: str, size: int = 1 << 20) -> pl.Series | None:
@@ -217,6 +228,10 @@ class Dataset:
         return self.tables[name]
 
     def reading_notes(self) -> list[str]:
+        """`file_notes`, then what reading each table found (`LoadedTable.notes`)."""
+        return [*self.file_notes(), *(note for t in self.tables.values() for note in t.notes)]
+
+    def file_notes(self) -> list[str]:
         """Notes on files not read: the directory's files that name no table (a load export saved under
         another name is not missed silently) and empty files of optional tables (read as no rows)."""
         notes = []
@@ -482,16 +497,12 @@ def _scan_csv(path: Path, encoding: str | None, table: Table, aliases: dict[str,
     delimiter = _sniff_delimiter(lines[title_lines])
     cr_lines = "\r" in text and "\n" not in text
     source = path if enc == "utf8" and not cr_lines else _transcode_to_utf8(path, _CODECS[enc], cr_lines)
-    lf = pl.scan_csv(
-        source,
-        separator=delimiter,
-        infer_schema=False,
-        encoding="utf8",
-        glob=False,
-        truncate_ragged_lines=True,
-        raise_if_empty=False,
-        skip_rows=title_lines,
-    )
+    options = {"separator": delimiter, "encoding": "utf8", "glob": False, "truncate_ragged_lines": True, "raise_if_empty": False, "skip_rows": title_lines}
+    names = pl.scan_csv(source, infer_schema=False, **options).collect_schema().names()
+    # one column more than the header: a row with more fields than the header fills it (and is rejected),
+    # where polars dropped them without a word (`OVERFLOW`)
+    schema = {**dict.fromkeys(names, pl.String), OVERFLOW: pl.String}
+    lf = pl.scan_csv(source, schema=schema, missing_columns="insert", **options)
     return lf, _CODECS[enc], delimiter, source, title_lines
 
 
@@ -595,9 +606,9 @@ def read_table(
     title_lines = 0
     parts: list[tuple[str, int]] = []
     if path.is_dir():
-        files = _part_files(path)
+        files, skipped = _part_files(path)
         if not all(p.suffix.lower() in (".parquet", ".pq") for p in files):
-            return _read_parts(table, path, files, encoding, aliases)
+            return _read_parts(table, path, files, skipped, encoding, aliases)
     if path.is_dir() or suffix in (".parquet", ".pq"):
         if path.is_dir():
             parts = _check_parts(path, files)
@@ -619,12 +630,15 @@ def read_table(
         schema = lf.collect_schema()
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path}: cannot read the header ({exc})") from None
-    source_names = list(schema.names())
-    if hive := {k: v for k, v in (hive or {}).items() if k not in schema}:
+    source_names = [n for n in schema.names() if n != OVERFLOW]
+    # a folder's key=value gives a column the file has under no spelling (the file's own wins)
+    named = set(header_map(table, source_names, aliases).values())
+    if hive := {k: v for k, v in (hive or {}).items() if k not in schema and header_map(table, [k], aliases).get(k) not in named}:
         lf = lf.with_columns(pl.lit(v, dtype=pl.String).alias(k) for k, v in hive.items())
         schema = lf.collect_schema()
-    mapping = header_map(table, list(schema.names()), aliases)
-    for canonical, named in ambiguous_headers(table, list(schema.names()), aliases).items():
+    names = [n for n in schema.names() if n != OVERFLOW]
+    mapping = header_map(table, names, aliases)
+    for canonical, named in ambiguous_headers(table, names, aliases).items():
         zh = table.column(canonical).zh
         raise InputError(
             f"{path}: columns {', '.join(map(repr, named))} all read as {canonical}{f' ({zh[0]})' if zh else ''}; "
@@ -671,8 +685,9 @@ def read_table(
         if col.name in fallible:
             exprs.append(pl.col(raw_name(col.name)))
     # pandas writes a frame's index into Parquet as `__index_level_0__`: not a column of the export
-    extras = [n for n in schema if n not in table.names and not _PANDAS_INDEX.fullmatch(n)]
-    raw_key = lf.select(*exprs, *[pl.col(n) for n in extras])
+    extras = [n for n in schema if n not in table.names and n != OVERFLOW and not _PANDAS_INDEX.fullmatch(n)]
+    overflow = OVERFLOW in schema
+    raw_key = lf.select(*exprs, *([pl.col(OVERFLOW)] if overflow else []), *[pl.col(n) for n in extras])
     lf = parse.normalise_text(raw_key, key)
     present = {c.name for c in table.columns if c.name in schema}
     missing = [c for c in table.required_columns if c not in present]
@@ -680,7 +695,8 @@ def read_table(
         missing.append("line_id or area_id")
     headers = {canonical: source for source, canonical in mapping.items()}
     return LoadedTable(
-        table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts, extras
+        table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts, extras,
+        overflow=overflow,
     )
 
 
@@ -723,15 +739,20 @@ def _blank_text(path: Path) -> bool:
     return not path.read_bytes().replace(codecs.BOM_UTF8, b"").strip()
 
 
-def _part_files(directory: Path) -> list[Path]:
-    """The table files of a directory table, by path (the order their rows are read in); others (a Spark
-    `_SUCCESS` marker, a note) are passed over. None is an error naming what the directory holds."""
-    files = sorted((p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")), key=str)
+def _part_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The table files of a directory table, by path (the order their rows are read in), and its other
+    files (a note, a backup `.bak`), passed over. Hidden files, Excel's lock files (`~$2024-01.xlsx`, there
+    while a part is open) and markers such as Spark's `_SUCCESS` are passed over unlisted; a link to
+    nothing and a directory without a table file are errors."""
+    found = sorted((p for p in directory.rglob("*") if not any(n.startswith(".") for n in p.relative_to(directory).parts)), key=str)
+    if broken := [p for p in found if p.is_symlink() and not p.exists()]:
+        raise InputError(f"{broken[0]}: a link to a file that does not exist")
+    files = [p for p in found if p.is_file() and not p.name.startswith("~$")]
     parts = [p for p in files if p.suffix.lower() in EXTENSIONS]
     if not parts:
-        found = f"it holds {len(files):,} other file(s) (e.g. {files[0].relative_to(directory)})" if files else "it is empty"
-        raise InputError(f"{directory}: a table directory must hold table files ({', '.join(EXTENSIONS)}), and {found}")
-    return parts
+        found_text = f"it holds {len(files):,} other file(s) (e.g. {files[0].relative_to(directory)})" if files else "it is empty"
+        raise InputError(f"{directory}: a table directory must hold table files ({', '.join(EXTENSIONS)}), and {found_text}")
+    return parts, [p for p in files if p not in parts and not p.name.startswith("_")]
 
 
 def _hive_values(part: Path) -> dict[str, str]:
@@ -742,29 +763,54 @@ def _hive_values(part: Path) -> dict[str, str]:
     return {unquote(key): unquote(value) for key, equals, value in pairs if equals and key}
 
 
-def _read_parts(table: Table, directory: Path, files: list[Path], encoding: str | None, aliases: dict[str, str]) -> LoadedTable:
+def _read_parts(
+    table: Table, directory: Path, files: list[Path], skipped: list[Path], encoding: str | None, aliases: dict[str, str]
+) -> LoadedTable:
     """A directory of CSV or Excel parts (monthly exports, say; Parquet parts may be among them): each part read
     as a file of its own (its encoding, header spelling, title lines and column order), the rows stacked in
     path order. Part k's rows are numbered k·2³² + their row in it, so `LoadedTable.located` names the
-    part and the row within it, and the first of repeated keys is the first read."""
+    part and the row within it, and the first of repeated keys is the first read.
+
+    Refused: a dataset directory given as a table's, two parts of the same content (a backup copy, a
+    download saved twice: its bills would be summed as adjustment bills), and a part without a required
+    column the others have. A note names the parts without an optional column the others have (its
+    cells are empty there, e.g. no late fee that month) and the files passed over."""
+    _not_a_dataset(table, directory)
+    _no_copies(directory, files)
     pieces = [read_table(table, p, encoding=encoding, aliases=aliases, hive=_hive_values(p.relative_to(directory))) for p in files]
     common = set.intersection(*(set(p.missing_required) for p in pieces))
     for piece in pieces:
         for column in piece.missing_required:
             if column not in common:
-                zh = table.column(column).zh if column in table.names else ()
-                raise InputError(
-                    f"{piece.source}: required column {column!r}{f' ({zh[0]})' if zh else ''} missing, which other files of {directory} have"
-                )
+                raise InputError(f"{piece.source}: required column {_named(table, column)} missing, which other files of {directory} have")
     starts = [k * _PART_STRIDE for k in range(len(pieces))]
 
     def stacked(frames: list[pl.LazyFrame]) -> pl.LazyFrame:
         return pl.concat([lf.with_columns(pl.col(ROW) + start) for lf, start in zip(frames, starts)], how="diagonal_relaxed")
 
     def agreed(values: Iterable[str | None]) -> str | None:
-        found = list(dict.fromkeys(v for v in values if v is not None))
-        return ", ".join(found) if found else None
+        found = set(values)
+        return found.pop() if len(found) == 1 else None
 
+    def name(path: Path) -> str:
+        return str(path.relative_to(directory))
+
+    present = set().union(*(p.present for p in pieces))
+    notes = []
+    for column in (c.name for c in table.columns if c.name in present):
+        lacking = [name(p.source) for p in pieces if column not in p.present]
+        if lacking:
+            listed = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
+            notes.append(
+                Note(
+                    f"{table.name}: {listed} ({len(lacking)} of {len(pieces)} files) {'has' if len(lacking) == 1 else 'have'} no "
+                    f"{_named(table, column)} column, which the other files have: it is empty in their rows",
+                    f"{table.name}：{listed}（{len(pieces)} 个文件中的 {len(lacking)} 个）没有 {_named(table, column)} 列（其他文件有）：这些行按空值处理",
+                )
+            )
+    if skipped:
+        listed = ", ".join(name(p) for p in skipped)
+        notes.append(Note(f"{directory}: not read, as they are no table files: {listed}", f"{directory}：未读取（不是表格文件）：{listed}"))
     headers: dict[str, str] = {}
     for piece in pieces:
         headers = {**piece.headers, **headers}
@@ -772,7 +818,7 @@ def _read_parts(table: Table, directory: Path, files: list[Path], encoding: str 
         table,
         directory,
         stacked([p.lf for p in pieces]),
-        set().union(*(p.present for p in pieces)),
+        present,
         [c for c in table.required_columns if c in common],
         encoding=agreed(p.encoding for p in pieces),
         delimiter=agreed(p.delimiter for p in pieces),
@@ -780,10 +826,59 @@ def _read_parts(table: Table, directory: Path, files: list[Path], encoding: str 
         headers=headers,
         raw_key=stacked([p.lf if p.raw_key is None else p.raw_key for p in pieces]) if any(p.raw_key is not None for p in pieces) else None,
         sheet=agreed(p.sheet for p in pieces),
-        parts=[(str(p.source.relative_to(directory)), start + 1) for p, start in zip(pieces, starts)],
+        parts=[(name(p.source), start + 1) for p, start in zip(pieces, starts)],
         extras=list(dict.fromkeys(e for p in pieces for e in p.extras)),
         pieces=pieces,
+        notes=notes,
+        overflow=any(p.overflow for p in pieces),
     )
+
+
+def _named(table: Table, column: str) -> str:
+    """`'kwh' (有功电量)`: a column as messages name it."""
+    zh = table.column(column).zh if column in table.names else ()
+    return f"{column!r}{f' ({zh[0]})' if zh else ''}"
+
+
+def _not_a_dataset(table: Table, directory: Path) -> None:
+    """A table's directory holding another table's file (`customers.csv`) is a dataset directory given as
+    the table's (`--billing exports/`): its parts would be read as billing and fail on a missing column."""
+    family = {"load", "load_interval"}  # a load directory is read as either
+    for other in TABLES.values():
+        if other is table or {other.name, table.name} <= family:
+            continue
+        wanted = {_header_key(n) for n in (other.name, *other.zh)}
+        found = next((p for p in sorted(directory.iterdir()) if p.is_file() and _file_key(p.stem) in wanted), None)
+        if found is not None:
+            raise InputError(
+                f"{directory}: holds {found.name}, the {other.name} table: a dataset directory, not a directory of {table.name} parts; "
+                f"give it as the dataset (powercrm score {directory})"
+            )
+
+
+def _no_copies(directory: Path, files: list[Path]) -> None:
+    """Two parts of the same content under the same `key=value` folders are a copy (`备份/2025-12.csv`,
+    `2025-12 (1).csv`): an error naming both, as their rows would be summed as adjustment bills. Files are
+    compared by size first, and read only when another has theirs."""
+    import hashlib
+
+    by_size: dict[int, list[Path]] = {}
+    for p in files:
+        by_size.setdefault(p.stat().st_size, []).append(p)
+    seen: dict[tuple[str, tuple], Path] = {}
+    for same_size in (group for group in by_size.values() if len(group) > 1):
+        for p in same_size:
+            digest = hashlib.blake2b()
+            with p.open("rb") as fh:
+                while chunk := fh.read(1 << 24):
+                    digest.update(chunk)
+            key = (digest.hexdigest(), tuple(sorted(_hive_values(p.relative_to(directory)).items())))
+            if key in seen:
+                raise InputError(
+                    f"{directory}: {seen[key].relative_to(directory)} and {p.relative_to(directory)} are the same file (a copy?); "
+                    "their rows would be counted twice: keep one"
+                )
+            seen[key] = p
 
 
 def _check_parts(directory: Path, parts: list[Path]) -> list[tuple[str, int]]:

@@ -187,7 +187,7 @@ def readable_rows(t: LoadedTable) -> pl.LazyFrame:
     group-by after it); the score run aggregates these per customer and lets orphans fall out at the
     join with customers, instead of joining 35 M rows against the customer ids.
     """
-    return t.lf.filter(_row_readable(t)).drop(raw_name(c) for c in t.deciding)
+    return t.lf.filter(_row_readable(t)).drop(t.helper_columns(t.deciding))
 
 
 def first_rows(t: LoadedTable) -> pl.LazyFrame:
@@ -207,9 +207,7 @@ def keyed_rows(t: LoadedTable) -> pl.LazyFrame:
     The grouped ids are normalised after the reduction (`indicators.pipeline`); a blank id (`" "`) then
     joins the null group."""
     rows = t.lf if t.raw_key is None else t.raw_key
-    return rows.with_columns(pl.when(_row_readable(t)).then(pl.col("customer_id")).alias("customer_id")).drop(
-        raw_name(c) for c in t.fallible
-    )
+    return rows.with_columns(pl.when(_row_readable(t)).then(pl.col("customer_id")).alias("customer_id")).drop(t.helper_columns(t.fallible))
 
 
 def used_rows(t: LoadedTable, known_ids: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -249,7 +247,7 @@ def usable_tables(dataset: Dataset) -> UsableTables:
     order = sorted(dataset.tables.values(), key=lambda t: t.name != "customers")
     for t in order:
         lf = _with_reason(t, known)
-        tables[t.name] = lf.filter(pl.col(_REASON).is_null()).drop(_REASON, *[f"_raw_{c}" for c in t.fallible])
+        tables[t.name] = lf.filter(pl.col(_REASON).is_null()).drop(_REASON, *t.helper_columns(t.fallible))
         customer_id = pl.col("customer_id") if "customer_id" in t.lf.collect_schema() else pl.lit(None, pl.String)
         file, row = t.located()
         rejects.append(

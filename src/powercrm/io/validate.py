@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from powercrm.io.readers import ROW, Dataset, LoadedTable, raw_name
+from powercrm.io.readers import OVERFLOW, ROW, Dataset, LoadedTable, raw_name
 from powercrm.io.schema import Kind
 from powercrm.io.usable import month_repeaters, total_row
 
@@ -45,12 +45,17 @@ class Problem:
     def line(self) -> str:
         """The problem as one line: `billing.kwh: unparsable number in 1 row (row 7: 'abc')`."""
         where = f"{self.table}.{self.column}" if self.column else self.table
-        rows = "; ".join(_rows_by_file(self.files, self.rows)) if self.files else ", ".join(map(str, self.rows))
+        example = f": {self.example!r}" if self.example is not None else ""
+        if self.files:  # files name their own rows; the example is the first row's, so it follows the first file's
+            runs = _rows_by_file(self.files, self.rows)
+            rows, example = "; ".join([runs[0] + example, *runs[1:]]), ""
+        else:
+            rows = ", ".join(map(str, self.rows))
         more = ", …" if self.count > len(self.rows) else ""
-        label = "" if self.files else ("rows " if len(self.rows) > 1 else "row ")  # files name their own rows
+        label = "" if self.files else ("rows " if len(self.rows) > 1 else "row ")
         detail = f" ({label}{rows}{more}" if self.rows else ""
-        if detail and self.example is not None:
-            detail += f": {self.example!r}"
+        if detail:
+            detail += example
         detail += ")" if detail else ""
         counted = f" in {self.count} row{'s' if self.count != 1 else ''}" if self.count else ""
         return f"{self.severity}: {where}: {self.message}{counted}{detail}"
@@ -94,6 +99,9 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         if name in t.lenient:
             message += "; left empty, the row is used"
         checks.append(_Check(severity, name, check, message, t.bad_value(name), pl.col(raw_name(name))))
+    if t.overflow:
+        message = "more fields than the header (a delimiter inside a value?); the row is left out"
+        checks.append(_Check(Severity.ERROR, None, "ragged", message, pl.col(OVERFLOW).is_not_null(), pl.col(OVERFLOW)))
     for name in t.table.required_columns:
         if name in t.present:
             missing = pl.col(name).is_null() & ~(t.bad_value(name) if name in t.fallible else pl.lit(False))
@@ -235,7 +243,8 @@ def validate(dataset: Dataset) -> list[Problem]:
     the first MAX_ROWS_SHOWN). At 1 M customers one pass listing every check's rows beside its count
     held 6.0 GB, two passes side by side 3.0 GB, one scan at a time 0.80 GB."""
     problems = [Problem(Severity.ERROR, "dataset", None, "structure", msg) for msg in dataset.structural]
-    problems += [Problem(Severity.WARNING, "dataset", None, "files_not_read", note) for note in dataset.reading_notes()]
+    problems += [Problem(Severity.WARNING, "dataset", None, "files_not_read", note) for note in dataset.file_notes()]
+    problems += [Problem(Severity.WARNING, t.name, None, "parts", note.removeprefix(f"{t.name}: ")) for t in dataset.tables.values() for note in t.notes]
     scopes = [scope for t in dataset.tables.values() for scope in _scopes(t)]
     customers = dataset.tables.get("customers")
     if customers is not None and "customer_id" in customers.present:
