@@ -648,8 +648,11 @@ def read_table(
     if first_row > 1:
         # blank lines in CSV and Excel (a trailing empty line of a Windows export) are not records
         lf = lf.filter(pl.any_horizontal(pl.col(n).is_not_null() for n in source_names))
-    lf = lf.rename(mapping)
-    schema = {mapping.get(k, k): v for k, v in schema.items()}
+    # a header naming a column the user's mapping gave another header (`kwh` beside 有功电量 = "kwh") is
+    # not read: the mapping chose the other (left in, it clashed with the column or passed through)
+    unused = [n for n in names if n not in mapping and header_map(table, [n], {}).get(n) in mapping.values()]
+    lf = lf.drop(unused).rename(mapping)
+    schema = {mapping.get(k, k): v for k, v in schema.items() if k not in unused}
 
     columns = [(col, schema[col.name]) for col in table.columns if col.name in schema]
     ids = [col.name for col, source in columns if col.kind == Kind.ID and source == pl.String]

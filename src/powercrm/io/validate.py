@@ -177,9 +177,10 @@ def _lost_zeros(scope: _Scope, check: _Check, customers: LoadedTable) -> Problem
         return e.str.strip_chars().str.replace(r"\.0+$", "").str.strip_chars_start("0")
 
     archive = customers.lf.select(pl.col("customer_id").drop_nulls().unique().sort()).select("customer_id", _bare=bare(pl.col("customer_id")))
+    file, in_file = scope.table.located()
     matched = (
         scope.rows.filter(check.condition)
-        .select(ROW, pl.col("customer_id").alias("_orphan"), _bare=bare(pl.col("customer_id")))
+        .select(in_file.alias("_in_file"), file.alias("_file"), pl.col("customer_id").alias("_orphan"), _bare=bare(pl.col("customer_id")))
         .join(archive.unique("_bare", keep="first", maintain_order=True), on="_bare", how="inner", maintain_order="left")
     )
     n, first = pl.collect_all([matched.select(pl.len()), matched.head(MAX_ROWS_SHOWN)], engine="streaming")
@@ -190,8 +191,9 @@ def _lost_zeros(scope: _Scope, check: _Check, customers: LoadedTable) -> Problem
         f"customer_id matches an archive id but for leading zeros or a '.0' ({orphan!r} here, {archived!r} in "
         "customers): Excel turned 户号 into a number; export it as text"
     )
-    rows = [] if scope.table.parts else first[ROW].to_list()
-    return Problem(Severity.WARNING, scope.table.name, "customer_id", "lost_zeros", message, n.item(), rows, orphan)
+    # a directory table's rows are named by part file and the row within it
+    files = [str(Path(f).relative_to(scope.table.source)) for f in first["_file"]] if scope.table.parts else []
+    return Problem(Severity.WARNING, scope.table.name, "customer_id", "lost_zeros", message, n.item(), first["_in_file"].to_list(), orphan, files)
 
 
 def _scopes(t: LoadedTable) -> list[_Scope]:
