@@ -799,18 +799,8 @@ def _read_parts(
         return str(path.relative_to(directory))
 
     present = set().union(*(p.present for p in pieces))
-    notes = []
-    for column in (c.name for c in table.columns if c.name in present):
-        lacking = [name(p.source) for p in pieces if column not in p.present]
-        if lacking:
-            listed = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
-            notes.append(
-                Note(
-                    f"{table.name}: {listed} ({len(lacking)} of {len(pieces)} files) {'has' if len(lacking) == 1 else 'have'} no "
-                    f"{_named(table, column)} column, which the other files have: it is empty in their rows",
-                    f"{table.name}：{listed}（{len(pieces)} 个文件中的 {len(lacking)} 个）没有 {_named(table, column)} 列（其他文件有）：这些行按空值处理",
-                )
-            )
+    lacking = {c.name: [name(p.source) for p in pieces if c.name not in p.present] for c in table.columns if c.name in present}
+    notes = [note for column, parts in lacking.items() if (note := _lacking_note(table, column, parts, len(pieces))) is not None]
     if skipped:
         listed = ", ".join(name(p) for p in skipped)
         notes.append(Note(f"{directory}: not read, as they are no table files: {listed}", f"{directory}：未读取（不是表格文件）：{listed}"))
@@ -834,6 +824,18 @@ def _read_parts(
         pieces=pieces,
         notes=notes,
         overflow=any(p.overflow for p in pieces),
+    )
+
+
+def _lacking_note(table: Table, column: str, lacking: list[str], parts: int) -> Note | None:
+    """The note naming the parts (`lacking`) without an optional column the other parts have."""
+    if not lacking:
+        return None
+    listed = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
+    return Note(
+        f"{table.name}: {listed} ({len(lacking)} of {parts} files) {'has' if len(lacking) == 1 else 'have'} no "
+        f"{_named(table, column)} column, which the other files have: it is empty in their rows",
+        f"{table.name}：{listed}（{parts} 个文件中的 {len(lacking)} 个）没有 {_named(table, column)} 列（其他文件有）：这些行按空值处理",
     )
 
 
