@@ -54,9 +54,12 @@ def test_partition_count():
 @given(st.integers(10**6, 10**10), st.integers(3 * 10**9, 10**11))
 def test_partitions_fit_in_their_share(rows, available):
     count = memory.partition_count({"billing": rows}, available)
-    if count > 1:
+    if count == 1:  # the whole audit fits
+        assert memory.needed_memory({"billing": rows}) <= available
+    else:
         part = (memory.needed_memory({"billing": rows}) - memory.BASE_BYTES) / count
         assert memory.BASE_BYTES + part <= available * memory.PARTITION_SHARE + 1
+        assert memory.needed_memory({"billing": rows}) > available
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def test_only_the_tables_the_rules_read_count(dataset):
 
 def test_run_audit_stops_when_not_even_a_partition_fits_unless_told_not_to(dataset, monkeypatch):
     monkeypatch.setattr(memory, "available_memory", lambda: int(memory.BASE_BYTES))
-    with pytest.raises(ResourceError):
+    with pytest.raises(ResourceError, match="pass --no-memory-check to try anyway"):
         run_audit(dataset, rules="U01")
     assert run_audit(dataset, rules="A01").rules == ["A01"]
     assert run_audit(dataset, rules="U01", memory_check=False).rules == ["U01"]

@@ -401,7 +401,7 @@ def test_missing_config_file(runner, make_dataset, tmp_path):
 
 
 def test_config_path_is_a_directory(runner, make_dataset, tmp_path):
-    assert_one_line_error(run(runner, make_dataset(), "-c", tmp_path), 1)
+    assert_one_line_error(run(runner, make_dataset(), "-c", tmp_path), 1, "is a directory, not a config file")
 
 
 def test_debug_env_shows_the_real_exception(runner, tmp_path):

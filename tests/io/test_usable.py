@@ -89,8 +89,12 @@ def test_usable_frames_are_typed_and_without_raw_text(messy):
 
 
 def test_orphans_are_rejected_not_summed(messy):
-    billing = usable_tables(messy).tables["billing"].collect()
-    assert set(billing["customer_id"]) <= set(usable_tables(messy).tables["customers"].collect()["customer_id"])
+    u = usable_tables(messy)
+    billing = u.tables["billing"].collect()
+    assert "C9" not in billing["customer_id"].to_list() and billing.height > 0
+    assert set(billing["customer_id"]) <= set(u.tables["customers"].collect()["customer_id"])
+    orphan = u.rejects.collect().filter(pl.col("table") == "billing", pl.col("customer_id") == "C9")
+    assert orphan.select("row", "reason").rows() == [(4, "orphan: customer_id not among the usable rows of customers")]
 
 
 def test_clean_dataset_has_no_rejects(make_dataset):

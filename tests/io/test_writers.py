@@ -252,7 +252,7 @@ def test_check_writable(tmp_path):
     check_writable(tmp_path / "out.xlsx")
     with pytest.raises(InputError, match="does not exist"):
         check_writable(tmp_path / "missing" / "out.csv")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="unknown output type"):
         check_writable(tmp_path / "out.doc")
     assert leftovers(tmp_path) == []
 

@@ -114,10 +114,20 @@ def test_assign_scores_adds_every_score_column():
     assert out["s_B11"].to_list() == [3, 5]
 
 
-@pytest.mark.parametrize("bad", [{"method": "median"}, {"null_score": 0}, {"thresholds": {"B11": [0.5, 0.1, 0.6, 0.7]}}])
-def test_bad_config_is_rejected(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"method": "median"}, "Input should be 'quantile', 'equal_width' or 'thresholds'"),
+        ({"null_score": 0}, "null_score\n  Input should be greater than or equal to 1"),
+        ({"null_score": 6}, "null_score\n  Input should be less than or equal to 5"),
+        ({"thresholds": {"B11": [0.5, 0.1, 0.6, 0.7]}}, "B11: expected four non-decreasing cut points, got [0.5, 0.1, 0.6, 0.7]"),
+        ({"thresholds": {"B99": [1, 2, 3, 4]}}, "unknown indicator 'B99'"),
+    ],
+)
+def test_bad_config_is_rejected(bad, message):
+    with pytest.raises(ValueError) as err:
         ScoringConfig(**bad)
+    assert message in str(err.value)
 
 
 def test_a_partial_thresholds_table_keeps_the_default_cut_points_for_the_others():
