@@ -284,3 +284,27 @@ cli.main()
     assert stderr == f"error: {word}\n"
     assert json.loads(stdout) == {"ok": False, "error": word, "exit_code": code}
     assert list(out.parent.iterdir()) == []
+
+
+def test_an_interrupt_on_a_terminal_clears_the_progress_line_and_shows_the_cursor(monkeypatch):
+    """The progress bar hides the cursor; ending the process from the main thread left it hidden."""
+    import io
+
+    from powercrm import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def exit_now(code: int) -> None:
+        raise SystemExit(code)
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "argv", ["powercrm", "score", "data"])
+    monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)  # pytest's own, not this test's
+    with pytest.raises(SystemExit) as exit_:
+        cli._stop(130)
+    assert exit_.value.code == 130
+    assert terminal.getvalue() == "\r\x1b[2K\x1b[?25herror: interrupted\n"

@@ -170,6 +170,9 @@ def _stop(code: int) -> NoReturn:
     argv = sys.argv[1:]
     discard_pending()
     message = "terminated" if code == 143 else "interrupted"
+    if sys.stderr.isatty():
+        # a progress bar was drawn there with the cursor hidden; nothing will stop it now
+        sys.stderr.write("\r\x1b[2K\x1b[?25h")
     typer.echo(f"error: {message}", err=True)
     if "--json" in argv:
         print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout(argv))
