@@ -632,8 +632,8 @@ def read_table(
         raise InputError(f"{path}: cannot read the header ({exc})") from None
     source_names = [n for n in schema.names() if n != OVERFLOW]
     # a folder's key=value gives a column the file has under no spelling (the file's own wins)
-    named = set(header_map(table, source_names, aliases).values())
-    if hive := {k: v for k, v in (hive or {}).items() if k not in schema and header_map(table, [k], aliases).get(k) not in named}:
+    in_file = set(header_map(table, source_names, aliases).values())
+    if hive := {k: v for k, v in (hive or {}).items() if k not in schema and header_map(table, [k], aliases).get(k) not in in_file}:
         lf = lf.with_columns(pl.lit(v, dtype=pl.String).alias(k) for k, v in hive.items())
         schema = lf.collect_schema()
     names = [n for n in schema.names() if n != OVERFLOW]
