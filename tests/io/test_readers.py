@@ -957,6 +957,15 @@ def test_files_that_are_no_table_are_passed_over_and_listed(tmp_path):
     assert t.notes == [f"{tmp_path / 'billing'}: not read, as they are no table files: 2024-01.csv.bak, README.md"]
 
 
+def test_a_note_beside_parquet_parts_is_passed_over_and_listed(tmp_path):
+    """polars scanned the whole directory and stopped: "paths with different file extensions"."""
+    EXPECTED_BILLING.with_columns(pl.col("period").dt.strftime("%Y-%m")).write_parquet(tmp_path / "billing", partition_by="period")
+    (tmp_path / "billing" / "README.md").write_text("exported 2024-03", encoding="utf-8")
+    t = read_table(BILLING, tmp_path / "billing")
+    assert_frame_equal(typed(t, BILLING_EN).sort("customer_id", "period"), EXPECTED_BILLING.sort("customer_id", "period"))
+    assert t.notes == [f"{tmp_path / 'billing'}: not read, as they are no table files: README.md"]
+
+
 def test_a_link_to_nothing_in_a_table_directory_is_an_error(tmp_path):
     write_csv(tmp_path / "billing" / "2024-01.csv", ["户号", "账期", "有功电量"], [["C1", "2024-01", "5"]])
     (tmp_path / "billing" / "2024-02.csv").symlink_to(tmp_path / "gone.csv")

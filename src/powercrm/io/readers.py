@@ -605,15 +605,18 @@ def read_table(
     enc = delim = text_file = sheet = None
     title_lines = 0
     parts: list[tuple[str, int]] = []
+    notes: list[Note] = []
     if path.is_dir():
         files, skipped = _part_files(path)
         if not all(p.suffix.lower() in (".parquet", ".pq") for p in files):
             return _read_parts(table, path, files, skipped, encoding, aliases)
+        notes = _skipped_note(path, skipped)
     if path.is_dir() or suffix in (".parquet", ".pq"):
         if path.is_dir():
             parts = _check_parts(path, files)
         try:
-            lf = pl.scan_parquet(path, hive_partitioning=path.is_dir(), glob=path.is_dir())
+            # a directory's Parquet files by name: scanned whole, a note beside them stopped the scan
+            lf = pl.scan_parquet(files if path.is_dir() else path, hive_partitioning=path.is_dir(), glob=False)
             lf.collect_schema()
         except Exception as exc:  # noqa: BLE001 - polars/pyarrow raise many kinds for a bad file
             raise InputError(f"{path}: cannot read as Parquet ({type(exc).__name__}: {exc})") from None
@@ -699,7 +702,7 @@ def read_table(
     headers = {canonical: source for source, canonical in mapping.items()}
     return LoadedTable(
         table, path, lf, present, missing, enc, delim, fallible, text_file, headers, raw_key if key else None, title_lines, sheet, parts, extras,
-        overflow=overflow,
+        notes=notes, overflow=overflow,
     )
 
 
@@ -801,9 +804,7 @@ def _read_parts(
     present = set().union(*(p.present for p in pieces))
     lacking = {c.name: [name(p.source) for p in pieces if c.name not in p.present] for c in table.columns if c.name in present}
     notes = [note for column, parts in lacking.items() if (note := _lacking_note(table, column, parts, len(pieces))) is not None]
-    if skipped:
-        listed = ", ".join(name(p) for p in skipped)
-        notes.append(Note(f"{directory}: not read, as they are no table files: {listed}", f"{directory}：未读取（不是表格文件）：{listed}"))
+    notes += _skipped_note(directory, skipped)
     headers: dict[str, str] = {}
     for piece in pieces:
         headers = {**piece.headers, **headers}
@@ -825,6 +826,14 @@ def _read_parts(
         notes=notes,
         overflow=any(p.overflow for p in pieces),
     )
+
+
+def _skipped_note(directory: Path, skipped: list[Path]) -> list[Note]:
+    """The note listing a directory table's files that are no table files (none when there are none)."""
+    if not skipped:
+        return []
+    listed = ", ".join(str(p.relative_to(directory)) for p in skipped)
+    return [Note(f"{directory}: not read, as they are no table files: {listed}", f"{directory}：未读取（不是表格文件）：{listed}")]
 
 
 def _lacking_note(table: Table, column: str, lacking: list[str], parts: int) -> Note | None:
