@@ -244,6 +244,27 @@ def test_an_interrupt_while_the_cli_is_imported_is_one_line(monkeypatch, capsys)
     assert err[0] == "error: interrupted" and json.loads(err[1])["exit_code"] == 130
 
 
+def test_sigterm_while_the_cli_is_imported_is_one_line_and_exit_143(monkeypatch, capsys):
+    """SIGTERM in the first half second killed the process (-15) without a word or the --json line."""
+    from powercrm import entry
+
+    def terminated():
+        entry.terminate(signal.SIGTERM, None)
+
+    monkeypatch.setattr(entry, "_cli", terminated)
+    monkeypatch.setattr(sys, "argv", ["powercrm", "audit", "data", "--json"])
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            entry.main()
+        assert signal.getsignal(signal.SIGTERM) is entry.terminate  # installed before the imports
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert exit_.value.code == 143
+    out, err = capsys.readouterr()
+    assert err == "error: terminated\n" and json.loads(out) == {"ok": False, "error": "terminated", "exit_code": 143}
+
+
 @pytest.mark.parametrize(("signum", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
 def test_an_interrupt_ends_the_run_at_once_while_the_command_is_in_a_long_call(make_dataset, tmp_path, signum, code, word):
     """Python handles Ctrl-C and SIGTERM in the main thread between its own steps: with the command in the

@@ -22,7 +22,7 @@ from typer.exceptions import TyperException
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
 from powercrm.commands.common import flag, print_json
-from powercrm.entry import data_on_stdout
+from powercrm.entry import Terminated, data_on_stdout, terminate
 from powercrm.errors import PowercrmError
 from powercrm.io.writers import STDOUT, discard_pending
 
@@ -46,15 +46,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a cron job's timeout, `systemctl stop`): unwinds the run like Ctrl-C, so the temporary file
-    of an output being written is removed, and ends in one line with exit code 143."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
 
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +128,7 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):
         # `powercrm score data -o - | head` must end quietly, not with BrokenPipeError
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     outcome: dict[str, Any] = {}
 
     def run() -> None:

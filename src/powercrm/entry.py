@@ -1,11 +1,13 @@
 """The console script: what must happen before polars is imported. The allocator's settings (below), and
-the interrupt: importing the CLI (polars, typer, the commands) takes about half a second, and Ctrl-C
-in that time ended in an importlib traceback; it is caught here like one during a run."""
+the interrupt: importing the CLI (polars, typer, the commands) takes about half a second; Ctrl-C in that
+time ended in an importlib traceback and SIGTERM killed the process without a word. Both are caught
+here like one during a run."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 
@@ -28,6 +30,15 @@ def _set_allocator() -> None:
         os.environ[name] = value
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cron job's timeout, `systemctl stop`): ends the run like Ctrl-C (the temporary file of an
+    output being written is removed), with one line and exit code 143."""
+
+
+def terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def _cli() -> Callable[[], None]:
     from powercrm.cli import main
 
@@ -41,11 +52,14 @@ def data_on_stdout(argv: list[str]) -> bool:
 
 def main() -> None:
     _set_allocator()
+    # before the imports: SIGTERM in their half second killed the process without a word or --json line
+    signal.signal(signal.SIGTERM, terminate)
     try:
         _cli()()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        code, message = (143, "terminated") if isinstance(exc, Terminated) else (130, "interrupted")
         argv = sys.argv[1:]
-        sys.stderr.write("error: interrupted\n")
+        sys.stderr.write(f"error: {message}\n")
         if "--json" in argv:
-            (sys.stderr if data_on_stdout(argv) else sys.stdout).write(json.dumps({"ok": False, "error": "interrupted", "exit_code": 130}) + "\n")
-        sys.exit(130)
+            (sys.stderr if data_on_stdout(argv) else sys.stdout).write(json.dumps({"ok": False, "error": message, "exit_code": code}) + "\n")
+        sys.exit(code)

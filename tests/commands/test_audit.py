@@ -264,7 +264,7 @@ def test_notes_are_chinese_with_lang_zh_and_english_in_json(runner, dataset, tmp
     billing.write_csv(dataset / "billing.csv")
     zh = runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--lang", "zh", "--report", str(tmp_path / "r.html")])
     assert zh.exit_code == 0, zh.stderr
-    assert "说明: U05：电费账单没有无功电量（kvarh）列，未检查" in zh.stderr
+    assert "说明：U05：电费账单没有无功电量（kvarh）列，未检查" in zh.stderr
     assert "U05：电费账单没有无功电量（kvarh）列，未检查" in (tmp_path / "r.html").read_text(encoding="utf-8")
     line = json.loads(runner.invoke(app, ["audit", str(dataset), "-o", str(tmp_path / "f.csv"), "--lang", "zh", "--json"]).stdout)
     assert line["notes"] == ["U05: billing has no kvarh column; not checked"]

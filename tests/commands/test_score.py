@@ -319,7 +319,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(runner, data, tmp_path, 
         os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(writers, "_write_csv", killed_midway)
-    previous = signal.signal(signal.SIGTERM, cli._terminate)
+    previous = signal.signal(signal.SIGTERM, cli.terminate)
     try:
         result = score(runner, data, "-o", tmp_path / "s.csv", "--json", "-q")
     finally:

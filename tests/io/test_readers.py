@@ -954,7 +954,7 @@ def test_files_that_are_no_table_are_passed_over_and_listed(tmp_path):
         (tmp_path / "billing" / name).write_bytes(b"x")
     t = read_table(BILLING, tmp_path / "billing")
     assert [name for name, _ in t.parts] == ["2024-01.csv"]
-    assert t.notes == [f"{tmp_path / 'billing'}: not read, as they are no table files: 2024-01.csv.bak, README.md"]
+    assert t.notes == [f"{tmp_path / 'billing'}: not read (not table files): 2024-01.csv.bak, README.md"]
 
 
 def test_a_note_beside_parquet_parts_is_passed_over_and_listed(tmp_path):
@@ -963,7 +963,7 @@ def test_a_note_beside_parquet_parts_is_passed_over_and_listed(tmp_path):
     (tmp_path / "billing" / "README.md").write_text("exported 2024-03", encoding="utf-8")
     t = read_table(BILLING, tmp_path / "billing")
     assert_frame_equal(typed(t, BILLING_EN).sort("customer_id", "period"), EXPECTED_BILLING.sort("customer_id", "period"))
-    assert t.notes == [f"{tmp_path / 'billing'}: not read, as they are no table files: README.md"]
+    assert t.notes == [f"{tmp_path / 'billing'}: not read (not table files): README.md"]
 
 
 def test_a_link_to_nothing_in_a_table_directory_is_an_error(tmp_path):
@@ -993,6 +993,16 @@ def test_a_row_with_more_fields_than_the_header_is_unreadable_and_says_why(tmp_p
         (4, True, None),
     ]
     assert "_more_fields" not in t.typed().collect_schema().names() and t.extras == []
+
+
+def test_the_shifted_cells_of_a_row_with_more_fields_are_not_reported_one_by_one(tmp_path):
+    """An archive row shifted by a comma in its address was rejected, and its shifted cells were also
+    reported as unreadable values "left empty, the row is used"."""
+    path = tmp_path / "customers.csv"
+    path.write_text("户号,用电地址,用电类别,状态\nC1,杭州市,居民生活,正常\nC2,浙江省,杭州市,居民生活,正常\n", encoding="utf-8")
+    t = read_table(CUSTOMERS, path)
+    got = t.lf.select("customer_id", t.bad_value("customer_class").alias("bad_class"), t.problem().alias("why")).collect()
+    assert got.rows() == [("C1", False, None), ("C2", False, "more fields than the header ('正常' after the last column: a delimiter inside a value?)")]
 
 
 def test_a_broken_part_is_named(tmp_path):

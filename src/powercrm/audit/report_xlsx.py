@@ -38,9 +38,9 @@ NUMBER_FORMATS = {
 }
 TITLES = {
     "en": {"summary": "summary", "counts": "Findings per rule and severity", "lines": "Lines and areas by loss rate over all months",
-           "suspects": "Theft inspection list (score at least {min_score:g})", "notes": "Checks not made"},
+           "suspects": "Theft inspection list (score at least {min_score:g})", "notes": "Notes"},
     "zh": {"summary": "汇总", "counts": "各规则问题数", "lines": "各线路与台区的线损（按全部月份线损率排序）", "suspects": "窃电嫌疑检查清单（得分不低于{min_score:g}）",
-           "notes": "未检查的项目"},
+           "notes": "说明"},
 }
 MAX_WIDTH = 60
 

@@ -109,7 +109,7 @@ def _print_summary(console: Console, result: AuditResult, info: dict, lang: str)
             else:
                 console.print(f"  #{s['rank']} {s['customer_id']} (line {line_id}, area {area_id}): {s['score']:.1f}", markup=False)
     for note in info["notes"]:
-        console.print(f"{'说明' if zh else 'note'}: {localized(note, lang)}", markup=False)
+        console.print(f"{'说明：' if zh else 'note: '}{localized(note, lang)}", markup=False)
     print_rows(console, info["rows"], lang)
 
 

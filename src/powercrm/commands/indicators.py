@@ -143,7 +143,7 @@ def indicators(
     console.print(f"B42 M = {m_text(m_used, lang)}", markup=False)
     console.print(("空指标：" if lang == "zh" else "null indicators: ") + ", ".join(f"{k} {v:,}" for k, v in nulls.items()), markup=False)
     for note in run.notes:
-        console.print(f"{'说明' if lang == 'zh' else 'note'}: {localized(note, lang)}", markup=False)
+        console.print(f"{'说明：' if lang == 'zh' else 'note: '}{localized(note, lang)}", markup=False)
     print_rows(console, run.rows, lang)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=watch.seconds)

@@ -131,7 +131,7 @@ def _print_summary(console, info: dict, seconds: float, output: str, lang: str) 
     console.print(f"空指标（按空值分 null_score 计分）：{nulls}" if zh else f"null indicators (given the null score): {nulls}", markup=False)
     print_rows(console, info["rows"], lang)
     for note in info["notes"]:
-        console.print(f"{'说明' if zh else 'note'}: {localized(note, lang)}", markup=False)
+        console.print(f"{'说明：' if zh else 'note: '}{localized(note, lang)}", markup=False)
     if output != STDOUT:
         print_wrote(console, output, lang, seconds=seconds)
 

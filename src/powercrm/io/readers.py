@@ -100,8 +100,10 @@ class LoadedTable:
         return files.gather(part), pl.col(ROW) - starts.gather(part) + 1
 
     def bad_value(self, column: str) -> pl.Expr:
-        """True where a cell of `column` held a value that could not be read."""
-        return pl.col(raw_name(column)).is_not_null() & pl.col(column).is_null()
+        """True where a cell of `column` held a value that could not be read; not in a row with more fields
+        than the header, whose cells are shifted: it is reported once, as such (`problem`)."""
+        bad = pl.col(raw_name(column)).is_not_null() & pl.col(column).is_null()
+        return bad & pl.col(OVERFLOW).is_null() if self.overflow else bad
 
     @property
     def deciding(self) -> list[str]:
@@ -833,7 +835,7 @@ def _skipped_note(directory: Path, skipped: list[Path]) -> list[Note]:
     if not skipped:
         return []
     listed = ", ".join(str(p.relative_to(directory)) for p in skipped)
-    return [Note(f"{directory}: not read, as they are no table files: {listed}", f"{directory}：未读取（不是表格文件）：{listed}")]
+    return [Note(f"{directory}: not read (not table files): {listed}", f"{directory}：未读取（不是表格文件）：{listed}")]
 
 
 def _lacking_note(table: Table, column: str, lacking: list[str], parts: int) -> Note | None:
