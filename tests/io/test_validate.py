@@ -46,6 +46,19 @@ def test_a_row_with_more_fields_than_the_header_is_an_error(make_dataset):
     assert p.line() == "error: billing: more fields than the header (a delimiter inside a value?); the row is left out in 1 row (row 3: '9')"
 
 
+def test_a_customer_month_in_two_part_files_is_a_warning_naming_the_first(make_dataset):
+    """A month saved again (a BOM added: not the same bytes, so not refused as a copy) doubled its bills
+    under "several billing rows ... adjustment bills", its example rows the real adjustments."""
+    data = make_dataset()
+    (data / "billing.csv").unlink()
+    write_csv(data / "billing" / "2024-01.csv", BILLING_ZH, [BILLING_ROWS[0], BILLING_ROWS[2]])
+    write_csv(data / "billing" / "2024-02.csv", BILLING_ZH, [BILLING_ROWS[1], BILLING_ROWS[3]])
+    write_csv(data / "billing" / "备份" / "2024-02.csv", BILLING_ZH, [BILLING_ROWS[1], BILLING_ROWS[3]], encoding="utf-8-sig")
+    p = only(problems_of(data), "in_two_parts")
+    assert (p.severity, p.count, p.rows, p.files) == (Severity.WARNING, 4, [2, 3, 2, 3], ["2024-02.csv", "2024-02.csv", "备份/2024-02.csv", "备份/2024-02.csv"])
+    assert p.example == "0033001234 2024-02"
+
+
 def test_unparsable_period_and_date(make_dataset):
     billing = [r.copy() for r in BILLING_ROWS]
     billing[0][1] = "2024-13"

@@ -142,6 +142,13 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 used,
             )
         )
+        if t.parts:
+            # a month saved twice in a directory table (a copy with other bytes than the part's, which the
+            # reader refuses when they are the same): its bills would be summed as adjustment bills
+            file, _ = t.located()
+            files = pl.when(used).then(file).drop_nulls().n_unique().over("customer_id", "period")
+            message = "a customer-month billed in two part files (a later adjustment, or a month saved twice?); their rows are summed"
+            checks.append(_Check(Severity.WARNING, "customer_id+period", "in_two_parts", message, used & (files > 1), example, used))
     place = [c for c in ("line_id", "area_id") if c in t.present]
     # without a line or an area column every month's rows looked like one place's (the missing column is the error)
     if t.name == "supply" and "period" in t.present and place:
@@ -201,11 +208,14 @@ def _scopes(t: LoadedTable) -> list[_Scope]:
     customers that may repeat one (`usable.month_repeaters`)."""
     checks = _value_checks(t)
     scopes = [_Scope(t, t.lf, [c for c in checks if c.repeats is None])]
+    by_rows: dict[int, _Scope] = {}  # checks counting the same rows share one scope (one scan)
     for c in checks:
-        if c.repeats is not None:
+        if c.repeats is not None and id(c.repeats) in by_rows:
+            by_rows[id(c.repeats)].checks.append(c)
+        elif c.repeats is not None:
             candidates = month_repeaters(t.lf, c.repeats).collect(engine="streaming").get_column("customer_id")
             rows = t.lf.filter(pl.col("customer_id").is_in(candidates.implode()) | pl.col("customer_id").is_null())
-            scopes.append(_Scope(t, rows, [c]))
+            scopes.append(by_rows.setdefault(id(c.repeats), _Scope(t, rows, [c])))
     return [scope for scope in scopes if scope.checks]
 
 
