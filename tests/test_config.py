@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 import tomllib
 
@@ -112,6 +111,12 @@ def test_partial_file_keeps_other_defaults(tmp_path):
         ("[scoring]\ncurrent_axis = [\"B1\", \"B3\"]\n", "scoring: criterion B3 is on both axes"),
         ("[scoring]\norigin = [nan, 1.1]\n", "scoring.origin.0 = nan: Input should be a finite number"),
         ("[scoring]\norigin = [inf, 1.1]\n", "scoring.origin.0 = inf: Input should be a finite number"),
+        # a value of the wrong type is refused, not converted
+        ('[indicators]\np1 = "0.7"\n', "indicators.p1 = '0.7': Input should be a valid number"),
+        ('[audit.L01]\nenabled = "no"\n', "audit.L01.enabled = 'no': Input should be a valid boolean"),
+        ("[audit.L01]\nenabled = 0\n", "audit.L01.enabled = 0: Input should be a valid boolean"),
+        ("[scoring]\nnull_score = true\n", "scoring.null_score = True: Input should be a valid integer"),
+        ('[scoring]\nvalue_grade_shares = ["0.1", "0.3", "0.5", "0.1"]\n', "scoring.value_grade_shares.0 = '0.1'"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path, toml, needle):
@@ -156,23 +161,6 @@ def test_a_config_neither_utf8_nor_gbk_names_the_line(tmp_path):
     path = tmp_path / "config.toml"
     path.write_bytes(b"[scoring]\n# \xff\xfe\xfd\n")
     with pytest.raises(ConfigError, match="config.toml: line 2: not UTF-8 or GBK text .* save the config as UTF-8"):
-        load_config(path)
-
-
-@pytest.mark.parametrize(
-    ("toml", "message"),
-    [
-        ('[indicators]\np1 = "0.7"', "indicators.p1 = '0.7': Input should be a valid number"),
-        ('[audit.L01]\nenabled = "no"', "audit.L01.enabled = 'no': Input should be a valid boolean"),
-        ("[audit.L01]\nenabled = 0", "audit.L01.enabled = 0: Input should be a valid boolean"),
-        ("[scoring]\nnull_score = true", "scoring.null_score = True: Input should be a valid integer"),
-        ('[scoring]\nvalue_grade_shares = ["0.1", "0.3", "0.5", "0.1"]', "scoring.value_grade_shares.0 = '0.1'"),
-    ],
-)
-def test_a_value_of_the_wrong_type_is_refused_not_converted(tmp_path, toml, message):
-    path = tmp_path / "config.toml"
-    path.write_text(toml + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
 
 
