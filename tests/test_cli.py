@@ -326,6 +326,6 @@ def test_an_interrupt_on_a_terminal_clears_the_progress_line_and_shows_the_curso
     monkeypatch.setattr(os, "_exit", exit_now)
     monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)  # pytest's own, not this test's
     with pytest.raises(SystemExit) as exit_:
-        cli._stop(130)
+        cli._stop(KeyboardInterrupt())
     assert exit_.value.code == 130
     assert terminal.getvalue() == "\r\x1b[2K\x1b[?25herror: interrupted\n"

@@ -22,7 +22,7 @@ from typer.exceptions import TyperException
 from powercrm import __version__
 from powercrm.commands import audit, chart, indicators, init, sample, score, validate, weights
 from powercrm.commands.common import flag, print_json
-from powercrm.entry import Terminated, data_on_stdout, terminate
+from powercrm.entry import Terminated, data_on_stdout, report_stop, terminate
 from powercrm.errors import PowercrmError
 from powercrm.io.writers import STDOUT, discard_pending
 
@@ -143,7 +143,7 @@ def main() -> None:
         while worker.is_alive():
             worker.join(0.1)
     except KeyboardInterrupt as exc:
-        _stop(143 if isinstance(exc, Terminated) else 130)
+        _stop(exc)
     error = outcome.get("error")
     if isinstance(error, (parser_errors.ClickException, typer.Abort)):
         code = _usage_error(error, sys.argv[1:])
@@ -154,19 +154,15 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _stop(code: int) -> NoReturn:
+def _stop(exc: KeyboardInterrupt) -> NoReturn:
     """End an interrupted run now, the command's thread still in a polars call: the temporary files of
     outputs being written and the scratch copies of transcoded inputs are removed, the error line (and
     the --json line) printed, and the process exits without waiting for the thread."""
-    argv = sys.argv[1:]
     discard_pending()
-    message = "terminated" if code == 143 else "interrupted"
     if sys.stderr.isatty():
         # a progress bar was drawn there with the cursor hidden; nothing will stop it now
         sys.stderr.write("\r\x1b[2K\x1b[?25h")
-    typer.echo(f"error: {message}", err=True)
-    if "--json" in argv:
-        print_json({"ok": False, "error": message, "exit_code": code}, to_stderr=data_on_stdout(argv))
+    code = report_stop(exc)
     sys.stdout.flush()
     sys.stderr.flush()
     atexit._run_exitfuncs()

@@ -50,6 +50,16 @@ def data_on_stdout(argv: list[str]) -> bool:
     return any(a in ("-o", "--output") and b == "-" for a, b in zip(argv, argv[1:]))
 
 
+def report_stop(exc: KeyboardInterrupt) -> int:
+    """The line (and the --json line, when asked for) of a run ended by Ctrl-C or SIGTERM; its exit code."""
+    code, message = (143, "terminated") if isinstance(exc, Terminated) else (130, "interrupted")
+    argv = sys.argv[1:]
+    sys.stderr.write(f"error: {message}\n")
+    if "--json" in argv:
+        (sys.stderr if data_on_stdout(argv) else sys.stdout).write(json.dumps({"ok": False, "error": message, "exit_code": code}) + "\n")
+    return code
+
+
 def main() -> None:
     _set_allocator()
     # before the imports: SIGTERM in their half second killed the process without a word or --json line
@@ -57,9 +67,4 @@ def main() -> None:
     try:
         _cli()()
     except KeyboardInterrupt as exc:
-        code, message = (143, "terminated") if isinstance(exc, Terminated) else (130, "interrupted")
-        argv = sys.argv[1:]
-        sys.stderr.write(f"error: {message}\n")
-        if "--json" in argv:
-            (sys.stderr if data_on_stdout(argv) else sys.stdout).write(json.dumps({"ok": False, "error": message, "exit_code": code}) + "\n")
-        sys.exit(code)
+        sys.exit(report_stop(exc))

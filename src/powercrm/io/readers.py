@@ -863,9 +863,7 @@ def _not_a_dataset(table: Table, directory: Path) -> None:
     for other in TABLES.values():
         if other is table or {other.name, table.name} <= family:
             continue
-        wanted = {_header_key(n) for n in (other.name, *other.zh)}
-        found = next((p for p in sorted(directory.iterdir()) if p.is_file() and _file_key(p.stem) in wanted), None)
-        if found is not None:
+        if (found := find_table_file(directory, other)) is not None:
             raise InputError(
                 f"{directory}: holds {found.name}, the {other.name} table: a dataset directory, not a directory of {table.name} parts; "
                 f"give it as the dataset (powercrm score {directory})"
