@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from powercrm.io.readers import load_dataset
-from powercrm.io.validate import MAX_ROWS_SHOWN, Problem, Severity, validate
+from powercrm.io.validate import MAX_ROWS_SHOWN, Problem, Severity, _Scope, _scopes, validate
 from tests.conftest import BILLING_ROWS, BILLING_ZH, CUSTOMERS_ROWS, CUSTOMERS_ZH, write_csv
 
 
@@ -284,3 +288,32 @@ def test_a_directory_table_names_the_part_file_and_the_row_in_it(make_dataset):
     p = only(problems_of(data), "unparsable")
     assert (p.rows, p.files) == ([2], ["year=2024/part.parquet"])
     assert p.line() == "error: billing.kwh: unparsable number in 1 row (year=2024/part.parquet row 2: 'n.a.')"
+
+
+_BILL = st.tuples(
+    st.sampled_from(["0033001234", "0033001235", "0033001236", "0099999999", "", " 0033001234"]),
+    st.sampled_from(["2024-01", "2024-02", "2024-03", "2019-02", "x"]),
+    st.sampled_from(["120", "", "-5", "abc"]),
+    st.sampled_from(["60", ""]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(billing=st.lists(_BILL, max_size=12), load=st.lists(_BILL, max_size=8))
+def test_counts_from_the_pass_per_customer_equal_those_of_scans_of_the_rows(billing, load):
+    """Billing's and load's checks, orphans and the customers that may repeat a month come from one
+    group-by on customer_id (`_count_per_customer`); every count equals that of a scan of the scope's rows."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        write_csv(data / "customers.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS)
+        write_csv(data / "billing.csv", BILLING_ZH, [list(r) for r in billing])
+        write_csv(data / "load.csv", ["户号", "账期", "平均负荷", "最大负荷"], [list(r) for r in load])
+        dataset = load_dataset(data)
+        shared = 0
+        for name in ("billing", "load"):
+            own, orphans = _scopes(dataset[name], dataset["customers"])
+            for scope in [*own, orphans]:
+                if scope.counts is not None:
+                    shared += 1
+                    assert scope.counts.to_dicts() == _Scope(scope.table, scope.rows, scope.checks).counted().to_dicts()
+        assert shared >= 4  # both tables' own checks and orphans at least

@@ -98,12 +98,23 @@ def month_repeaters(rows: pl.LazyFrame, counted: pl.Expr | None = None) -> pl.La
     these customers' rows then clears (a wrapped sum keeps fewer one-bits too). One group-by with a
     few numbers per customer, where counting distinct periods kept a hash set per customer and a
     window per customer-month held 20 GB over 35 M bills."""
+    per_customer = rows.group_by("customer_id").agg(**month_bit_sums(counted))
+    return per_customer.filter(may_repeat_month()).select("customer_id")
+
+
+def month_bit_sums(counted: pl.Expr | None = None, suffix: str = "") -> dict[str, pl.Expr]:
+    """The aggregations per customer that `month_repeaters` tests (`may_repeat_month` with the same
+    `suffix`), for a caller's own group-by on customer_id."""
     month = (pl.col("period").dt.year().cast(pl.Int64) * 12 + pl.col("period").dt.month().cast(pl.Int64)) % 63
     bit = pl.lit(2, pl.Int64).pow(month)
     if counted is not None:
         bit = pl.when(counted).then(bit)
-    per_customer = rows.group_by("customer_id").agg(_bits=bit.sum(), _rows=bit.count())
-    return per_customer.filter(pl.col("_bits").bitwise_count_ones().cast(pl.Int64) != pl.col("_rows")).select("customer_id")
+    return {f"_bits{suffix}": bit.sum(), f"_rows{suffix}": bit.count()}
+
+
+def may_repeat_month(suffix: str = "") -> pl.Expr:
+    """True for a customer whose `month_bit_sums` hold fewer one-bits than rows."""
+    return pl.col(f"_bits{suffix}").bitwise_count_ones().cast(pl.Int64) != pl.col(f"_rows{suffix}")
 
 
 def _with_duplicates(t: LoadedTable, lf: pl.LazyFrame) -> pl.LazyFrame:
