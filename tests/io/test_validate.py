@@ -6,12 +6,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from powercrm.io.readers import load_dataset
-from powercrm.io.validate import MAX_ROWS_SHOWN, Problem, Severity, _Scope, _scopes, validate
+from powercrm.io.validate import MAX_ROWS_SHOWN, Problem, Severity, _scopes, validate
 from tests.conftest import BILLING_ROWS, BILLING_ZH, CUSTOMERS_ROWS, CUSTOMERS_ZH, write_csv
 
 
@@ -298,22 +299,46 @@ _BILL = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(billing=st.lists(_BILL, max_size=12), load=st.lists(_BILL, max_size=8))
-def test_counts_from_the_pass_per_customer_equal_those_of_scans_of_the_rows(billing, load):
-    """Billing's and load's checks, orphans and the customers that may repeat a month come from one
-    group-by on customer_id (`_count_per_customer`); every count equals that of a scan of the scope's rows."""
+_ARCHIVE_ROW = st.tuples(
+    st.sampled_from(["0033001234", "0033001237", "", " 0033001237", "合计"]),
+    st.just("王五"),
+    st.sampled_from(["居民生活", "火星"]),
+    st.sampled_from(["0.4kV", "abc", ""]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    archive=st.lists(_ARCHIVE_ROW, max_size=5),
+    billing=st.lists(_BILL, max_size=12),
+    load=st.lists(_BILL, max_size=8),
+    split=st.none() | st.integers(0, 12),
+)
+def test_every_count_equals_the_rows_failing_the_check(archive, billing, load, split):
+    """The checks of the archive, billing and load, orphans and the customers that may repeat a month come
+    from one group-by on customer_id (`_count_per_customer`), the repeated customer-months' checks from a
+    group-by on customer and month (`_Scope.counted`): each count is the number of rows whose condition
+    holds. `split`: billing as a directory of two part files split at that row (the in_two_parts check)."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        write_csv(data / "customers.csv", CUSTOMERS_ZH, CUSTOMERS_ROWS)
-        write_csv(data / "billing.csv", BILLING_ZH, [list(r) for r in billing])
+        extra = [[*row, "50", "N", "2024-01-01", "正常"] for row in archive]
+        write_csv(data / "customers.csv", CUSTOMERS_ZH, [*CUSTOMERS_ROWS, *extra])
+        rows = [list(r) for r in billing]
+        if split is None:
+            write_csv(data / "billing.csv", BILLING_ZH, rows)
+        else:
+            write_csv(data / "billing" / "a.csv", BILLING_ZH, rows[:split])
+            write_csv(data / "billing" / "b.csv", BILLING_ZH, rows[split:] or [["0033001234", "2024-09", "1", "1"]])
         write_csv(data / "load.csv", ["户号", "账期", "平均负荷", "最大负荷"], [list(r) for r in load])
         dataset = load_dataset(data)
-        shared = 0
-        for name in ("billing", "load"):
+        checked = []
+        for name in ("customers", "billing", "load"):
             own, orphans = _scopes(dataset[name], dataset["customers"])
-            for scope in [*own, orphans]:
-                if scope.counts is not None:
-                    shared += 1
-                    assert scope.counts.to_dicts() == _Scope(scope.table, scope.rows, scope.checks).counted().to_dicts()
-        assert shared >= 4  # both tables' own checks and orphans at least
+            for scope in [*own, *filter(None, [orphans])]:
+                failing = (c.condition.sum().alias(f"n{i}") for i, c in enumerate(scope.checks))
+                expected = scope.rows.select(pl.len().alias("rows"), *failing).collect()
+                assert scope.counted().to_dicts() == expected.to_dicts()
+                checked += [c.check for c in scope.checks]
+        assert {"orphan", "negative", "several_rows", "duplicate", "total_row"} <= set(checked)
+        assert checked.count("duplicate") == 2  # the archive's customer_id and load's customer-month
+        assert ("in_two_parts" in checked) == (split is not None)
