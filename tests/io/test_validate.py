@@ -244,9 +244,10 @@ def test_validation_reads_every_format(tmp_path):
         assert (p.table, p.column, p.rows, p.example) == ("billing", "kwh", [3], "oops"), fmt
 
 
-def test_billing_with_a_header_and_no_rows_is_an_error(make_dataset):
-    p = only(problems_of(make_dataset(billing=[])), "no_rows")
-    assert (p.severity, p.table, p.message) == (Severity.ERROR, "billing", "the table has a header but no data rows")
+@pytest.mark.parametrize("table", ["customers", "billing"])
+def test_a_required_table_with_a_header_and_no_rows_is_an_error(make_dataset, table):
+    p = only(problems_of(make_dataset(**{table: []})), "no_rows")
+    assert (p.severity, p.table, p.message) == (Severity.ERROR, table, "the table has a header but no data rows")
 
 
 def test_billing_whose_every_row_is_an_orphan_is_an_error(make_dataset):
