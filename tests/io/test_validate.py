@@ -317,7 +317,7 @@ _ARCHIVE_ROW = st.tuples(
 )
 def test_every_count_equals_the_rows_failing_the_check(archive, billing, load, split):
     """The checks of the archive, billing and load, orphans and the customers that may repeat a month come
-    from one group-by on customer_id (`_count_per_customer`), the repeated customer-months' checks from a
+    from one group-by on customer_id (`_customer_pass`), the repeated customer-months' checks from a
     group-by on customer and month (`_Scope.counted`): each count is the number of rows whose condition
     holds. `split`: billing as a directory of two part files split at that row (the in_two_parts check)."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,14 +1,16 @@
 """`powercrm validate`: every table checked against the schema of SPEC §2.
 
 Errors make rows or tables unusable; warnings are suspicious but usable. Each problem names the
-table, column, check, how many rows, the first source rows and an example value. All row checks of
-a table are one aggregation over one scan.
+table, column, check, how many rows, the first source rows and an example value. A table's row
+checks, its orphans and the customers that may repeat a month are counted in one pass over it (one
+group-by on customer_id where the table has one), then the first failing rows of the checks that failed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 from pathlib import Path
 
 import polars as pl
@@ -80,15 +82,16 @@ class _Check:
     message: str
     condition: pl.Expr
     example: pl.Expr | None
-    # for a check of rows repeating a key (a customer, a customer-month): the rows counted, the `key`, and
-    # how many rows of one key fail it, from its _USED rows counted and the _FILES they come from: counted
-    # by a group-by on the key, the windows of `condition` are evaluated key by key (`_Scope.counted`)
+    # `key`: the columns `condition` takes a window over; () for a row-local check. A check of rows
+    # repeating a key (a customer, a customer-month) also has the rows it counts (`repeats`) and how many
+    # rows of one key fail it (`in_key`), from the key's _COUNTED rows and the part _FILES they come from:
+    # it is counted by a group-by on its key, where the window of `condition` was evaluated key by key
     repeats: pl.Expr | None = None
     key: tuple[str, ...] = ()
     in_key: pl.Expr | None = None
 
 
-_USED, _FILES = "_used", "_files"
+_COUNTED, _FILES = "_counted", "_files"
 _CUSTOMER, _MONTH = ("customer_id",), ("customer_id", "period")
 
 
@@ -125,7 +128,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         dup = readable & (readable.cast(pl.Int32).cum_sum().over(key) > 1)
         example = pl.concat_str([pl.col(k).dt.strftime("%Y-%m") if k == "period" else pl.col(k).cast(pl.String) for k in key], separator=" ")
         label = "+".join(key)
-        in_key = (pl.col(_USED) - 1).clip(lower_bound=0)
+        in_key = (pl.col(_COUNTED) - 1).clip(lower_bound=0)
         checks.append(_Check(Severity.ERROR, label, "duplicate", f"duplicate {label} (first row kept)", dup, example, readable, tuple(key), in_key))
     for name in ("kwh", "kvarh", "supplied_kwh", "load_kw", "avg_load_kw", "max_load_kw"):
         if name in t.present:
@@ -149,7 +152,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
                 example,
                 used,
                 _MONTH,
-                pl.when(pl.col(_USED) > 1).then(pl.col(_USED)).otherwise(0),
+                pl.when(pl.col(_COUNTED) > 1).then(pl.col(_COUNTED)).otherwise(0),
             )
         )
         if t.parts:
@@ -158,7 +161,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
             file, _ = t.located()
             files = pl.when(used).then(file).drop_nulls().n_unique().over("customer_id", "period")
             message = "a customer-month billed in two part files (a later adjustment, or a month saved twice?); their rows are summed"
-            in_two = pl.when(pl.col(_FILES) > 1).then(pl.col(_USED)).otherwise(0)
+            in_two = pl.when(pl.col(_FILES) > 1).then(pl.col(_COUNTED)).otherwise(0)
             two_parts = used & (files > 1)
             checks.append(_Check(Severity.WARNING, "customer_id+period", "in_two_parts", message, two_parts, example, used, _MONTH, in_two))
     place = [c for c in ("line_id", "area_id") if c in t.present]
@@ -167,7 +170,7 @@ def _value_checks(t: LoadedTable) -> list[_Check]:
         several = (pl.len().over(*place, "period") > 1) & pl.col("period").is_not_null()
         example = pl.concat_str([*(pl.col(c).fill_null("") for c in place), pl.col("period").dt.strftime("%Y-%m")], separator=" ")
         message = "several supply rows for one line or area and month (they are summed)"
-        checks.append(_Check(Severity.WARNING, "+".join([*place, "period"]), "several_rows", message, several, example))
+        checks.append(_Check(Severity.WARNING, "+".join([*place, "period"]), "several_rows", message, several, example, key=(*place, "period")))
     return checks
 
 
@@ -178,15 +181,16 @@ class _Scope:
     table: LoadedTable
     rows: pl.LazyFrame
     checks: list[_Check]
-    # `rows` and `n<i>` (rows failing check i), set where a pass shared with other scopes counted them
+    # `rows` and `n<i>` (rows failing check i), when known without a scan of its own: counted in the
+    # table's pass per customer, or none can fail
     counts: pl.DataFrame | None = None
 
     def counted(self) -> pl.DataFrame:
-        """The scope's row count and the rows failing each check, from one scan unless counted already.
-        Checks of repeated customer-months (sharing their counted rows) are counted from one group-by on
-        customer and month of plain sums, their conditions applied to its result: the conditions' windows,
-        or the same conditions as aggregations, are evaluated customer-month by customer-month (3 M
-        customers: 24-30 s and 4.1 GB)."""
+        """The scope's row count and the rows failing each check, from one scan unless known already.
+        Checks of repeated customer-months (all sharing their counted rows) are counted by one group-by on
+        customer and month of plain sums, then their `in_key` per month: the windows of their conditions,
+        or the conditions as aggregations, are evaluated customer-month by customer-month (3 M customers:
+        24-30 s and 4.1 GB)."""
         if self.counts is None:
             if all(c.key == _MONTH for c in self.checks):
                 self.counts = self._counted_by_month()
@@ -197,7 +201,7 @@ class _Scope:
 
     def _counted_by_month(self) -> pl.DataFrame:
         counted = self.checks[0].repeats
-        per_row, per_month = {_USED: counted.cast(pl.Int64)}, {_USED: pl.col(_USED).sum()}
+        per_row, per_month = {_COUNTED: counted.cast(pl.Int64)}, {_COUNTED: pl.col(_COUNTED).sum()}
         if any(_FILES in c.in_key.meta.root_names() for c in self.checks):
             file, _ = self.table.located()
             per_row[_FILES] = pl.when(counted).then(file)
@@ -258,40 +262,50 @@ def _scopes(t: LoadedTable, customers: LoadedTable | None) -> tuple[list[_Scope]
             repeated.setdefault(id(c.repeats), []).append(c)
     scopes = [main]
     if repeated or any(c.key == _CUSTOMER for c in main.checks):
-        candidates = _count_per_customer(t, main, [group[0].repeats for group in repeated.values()], orphans, customers)
-        for group, ids in zip(repeated.values(), candidates, strict=True):
+        counted = _customer_pass(t, main.checks, [group[0].repeats for group in repeated.values()], orphans, customers)
+        main.counts = counted.counts
+        if orphans is not None:
+            orphans.counts = counted.orphans
+        for group, ids in zip(repeated.values(), counted.candidates, strict=True):
             rows = t.lf.filter(pl.col("customer_id").is_in(ids.implode()))
             # no customer may repeat a month: none of these checks can fail, and the table is not read again
-            none = pl.DataFrame({"rows": [0], **{f"n{i}": [0] for i in range(len(group))}}) if ids.is_empty() else None
-            scopes.append(_Scope(t, rows, group, none))
+            zeros = pl.DataFrame({"rows": [0], **{f"n{i}": [0] for i in range(len(group))}}) if ids.is_empty() else None
+            scopes.append(_Scope(t, rows, group, zeros))
     return [scope for scope in scopes if scope.checks], orphans
 
 
-def _count_per_customer(
-    t: LoadedTable, main: _Scope, repeats: list[pl.Expr], orphans: _Scope | None, customers: LoadedTable | None
-) -> list[pl.Series]:
-    """Counts `main` and `orphans` and finds the customers that may repeat a month among each of the
-    `repeats` rows, in one group-by of the table on customer_id (a scan each took three scans: 1 M
-    customers, Parquet, billing and load 4.9 and 5.4 s; a CSV export was parsed three times). The
-    checks' rows are summed per customer, then over customers; a check of repeated customers (the
-    archive's duplicate customer_id: its window took 1.0 of 1.7 s at 1 M) counts from its rows counted
-    per customer; orphans are the grouped ids the archive lacks. The other checks of `main` are
-    row-local (a window would be evaluated within a customer's group)."""
-    # a table has one key: at most one check of repeated customers
-    keyed = next((c for c in main.checks if c.key == _CUSTOMER), None)
-    rows = t.lf if keyed is None else t.lf.with_columns(keyed.repeats.cast(pl.Int64).alias(_USED))
-    sums = {f"n{i}": c.condition.sum() for i, c in enumerate(main.checks) if c is not keyed}
-    used = {} if keyed is None else {_USED: pl.col(_USED).sum()}
+class _CustomerPass(NamedTuple):
+    counts: pl.DataFrame  # of the checks, as `_Scope.counted`
+    orphans: pl.DataFrame | None  # of the orphans' scope
+    candidates: list[pl.Series]  # the customers that may repeat a month, per rows counted
+
+
+def _customer_pass(
+    t: LoadedTable, checks: list[_Check], repeats: list[pl.Expr], orphans: _Scope | None, customers: LoadedTable | None
+) -> _CustomerPass:
+    """The counts of `checks` and of `orphans`, and the customers that may repeat a month among each of
+    the `repeats` rows, from one group-by of the table on customer_id: three scans took 4.9 s (billing)
+    and 5.4 s (load) at 1 M customers in Parquet, and parsed a CSV export three times. The checks' rows
+    are summed per customer, then over customers; a check of repeated customers (the archive's duplicate
+    customer_id, whose window took 1.0 of 1.7 s at 1 M) by its `in_key`; orphans are the grouped ids the
+    archive lacks, weighted by their rows."""
+    # a window over other columns would be evaluated within each customer's group
+    assert all(c.key in ((), _CUSTOMER) for c in checks), "only row-local checks and repeated customers are counted per customer"
+    keyed = next((c for c in checks if c.key == _CUSTOMER), None)  # a table has one key
+    rows = t.lf if keyed is None else t.lf.with_columns(keyed.repeats.cast(pl.Int64).alias(_COUNTED))
+    sums = {f"n{i}": c.condition.sum() for i, c in enumerate(checks) if c is not keyed}
+    counted = {} if keyed is None else {_COUNTED: pl.col(_COUNTED).sum()}
     bits = {k: e for j, r in enumerate(repeats) for k, e in month_bit_sums(r, suffix=str(j)).items()}
-    per_customer = rows.group_by("customer_id").agg(_n=pl.len(), **sums, **used, **bits).collect(engine="streaming")
-    failing = (c.in_key.sum() if c is keyed else pl.col(f"n{i}").sum() for i, c in enumerate(main.checks))
-    main.counts = per_customer.select(pl.col("_n").sum().alias("rows"), *(e.alias(f"n{i}") for i, e in enumerate(failing)))
+    per_customer = rows.group_by("customer_id").agg(_n=pl.len(), **sums, **counted, **bits).collect(engine="streaming")
+    failing = (c.in_key.sum() if c is keyed else pl.col(f"n{i}").sum() for i, c in enumerate(checks))
+    counts = per_customer.select(pl.col("_n").sum().alias("rows"), *(e.alias(f"n{i}") for i, e in enumerate(failing)))
+    orphan_counts = None
     if orphans is not None and customers is not None:
         ids = per_customer.lazy().select("customer_id", "_n").join(_known_ids(customers), on="customer_id", how="left")
-        orphans.counts = ids.select(
-            pl.col("_n").sum().alias("rows"), *(pl.col("_n").filter(c.condition).sum().alias(f"n{i}") for i, c in enumerate(orphans.checks))
-        ).collect()
-    return [per_customer.filter(may_repeat_month(str(j))).get_column("customer_id") for j in range(len(repeats))]
+        weighted = (pl.col("_n").filter(c.condition).sum().alias(f"n{i}") for i, c in enumerate(orphans.checks))
+        orphan_counts = ids.select(pl.col("_n").sum().alias("rows"), *weighted).collect()
+    candidates = [per_customer.filter(may_repeat_month(str(j))).get_column("customer_id") for j in range(len(repeats))]
+    return _CustomerPass(counts, orphan_counts, candidates)
 
 
 def _unusable_tables(dataset: Dataset, scopes: list[_Scope], counts: list[pl.DataFrame]) -> list[Problem]:
